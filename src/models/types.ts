@@ -1,0 +1,54 @@
+/**
+ * The model spec: a plain, serialisable description of a network (JSON or YAML on disk),
+ * validated by `validateSpec` and turned into a tfjs LayersModel by `buildModel`.
+ */
+
+export type ActivationName =
+  | 'relu' | 'leakyRelu' | 'elu' | 'selu' | 'gelu' | 'tanh' | 'sigmoid' | 'linear' | 'softmax';
+
+/** An activation by name, or leakyRelu with its slope. */
+export type Activation = ActivationName | { type: 'leakyRelu'; alpha: number };
+
+/** Kernel regularizer: l1 only (L1), l2 only (L2), or both (L1L2). */
+export interface Regularizer { l1?: number; l2?: number }
+
+export type Size2 = number | [number, number];
+
+export interface DenseLayer {
+  type: 'dense'; units: number; activation?: Activation; useBias?: boolean; regularizer?: Regularizer;
+}
+export interface ConvLayer {
+  type: 'conv'; filters: number; kernel: Size2; stride?: Size2; padding?: 'same' | 'valid';
+  activation?: Activation; useBias?: boolean; regularizer?: Regularizer;
+}
+export interface PoolLayer { type: 'maxPool' | 'avgPool'; size?: Size2; stride?: Size2; padding?: 'same' | 'valid' }
+export interface GlobalPoolLayer { type: 'globalAvgPool' | 'globalMaxPool' }
+export interface FlattenLayer { type: 'flatten' }
+export interface DropoutLayer { type: 'dropout'; rate: number }
+export interface BatchNormLayer { type: 'batchNorm'; momentum?: number; epsilon?: number }
+export interface ActivationLayer { type: 'activation'; activation: Activation }
+/**
+ * A residual block (He et al.): `basic` is two 3x3 convs, `bottleneck` is 1x1 → 3x3 → 1x1 with
+ * `filters * expansion` outputs. A projection shortcut (1x1 conv + BN) is added when the shape changes.
+ */
+export interface ResidualLayer {
+  type: 'residual'; block: 'basic' | 'bottleneck'; filters: number; stride?: number;
+  expansion?: number; activation?: Activation; regularizer?: Regularizer;
+}
+
+export type LayerSpec =
+  | DenseLayer | ConvLayer | PoolLayer | GlobalPoolLayer | FlattenLayer | DropoutLayer
+  | BatchNormLayer | ActivationLayer | ResidualLayer;
+
+export interface ModelSpec {
+  /** Short identifier, e.g. `seed004-v5`. */
+  name: string;
+  description?: string;
+  /** Where the architecture comes from and the choices made where the source is ambiguous. */
+  source?: string;
+  /** `flat`: input [784]; `image`: input [28, 28, 1]. */
+  input: 'flat' | 'image';
+  /** Number of classes; the spec's last layer must produce this many outputs. Default 10. */
+  classes?: number;
+  layers: LayerSpec[];
+}
