@@ -6,6 +6,10 @@
 export type ActivationName =
   | 'relu' | 'leakyRelu' | 'elu' | 'selu' | 'gelu' | 'tanh' | 'sigmoid' | 'linear' | 'softmax';
 
+export const ACTIVATION_NAMES = [
+  'relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'tanh', 'sigmoid', 'linear', 'softmax',
+] as const satisfies readonly ActivationName[];
+
 /** An activation by name, or leakyRelu with its slope. */
 export type Activation = ActivationName | { type: 'leakyRelu'; alpha: number };
 
@@ -40,6 +44,46 @@ export type LayerSpec =
   | DenseLayer | ConvLayer | PoolLayer | GlobalPoolLayer | FlattenLayer | DropoutLayer
   | BatchNormLayer | ActivationLayer | ResidualLayer;
 
+/** Optimizers a seed's training settings may name (the trainer's set). */
+export const OPTIMIZER_NAMES = ['sgd', 'adam', 'nadam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const;
+export type TrainingOptimizer = (typeof OPTIMIZER_NAMES)[number];
+
+/**
+ * Training settings the model's source used, as far as it states them; `fmnist reproduce` takes
+ * them as defaults. Anything the source leaves unsaid is left out (the trainer's default applies).
+ */
+export interface TrainingSettings {
+  optimizer?: TrainingOptimizer;
+  learningRate?: number;
+  /** SGD momentum. */
+  momentum?: number;
+  batchSize?: number;
+  epochs?: number;
+  /** In the `--val` syntax: a fraction in (0, 1) (stratified), `first:N`, `per-class:N` or `none`. */
+  validation?: string;
+  /** What else the source did (early stopping, LR schedule, augmentation) and choices made here. */
+  notes?: string;
+}
+
+export const LAYER_TYPES = [
+  'dense', 'conv', 'maxPool', 'avgPool', 'globalAvgPool', 'globalMaxPool', 'flatten', 'dropout',
+  'batchNorm', 'activation', 'residual',
+] as const satisfies readonly LayerSpec['type'][];
+
+/** Defaults where a spec leaves a field out; they follow Keras. */
+export const DEFAULTS = {
+  classes: 10,
+  activation: 'linear',
+  /** Keras's LeakyReLU layer default. */
+  leakyReluAlpha: 0.3,
+  padding: 'valid',
+  poolSize: 2,
+  batchNormMomentum: 0.99,
+  batchNormEpsilon: 1e-3,
+  residualActivation: 'relu',
+  bottleneckExpansion: 4,
+} as const;
+
 export interface ModelSpec {
   /** Short identifier, e.g. `seed004-v5`. */
   name: string;
@@ -51,4 +95,5 @@ export interface ModelSpec {
   /** Number of classes; the spec's last layer must produce this many outputs. Default 10. */
   classes?: number;
   layers: LayerSpec[];
+  training?: TrainingSettings;
 }
