@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { createNativeOptimizer, type FusedOptimizerParams } from './native/optimizer.ts';
 
 export const BACKENDS = ['native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -65,3 +66,14 @@ export async function initBackend(choice?: BackendChoice): Promise<BackendInfo> 
 export function currentBackend(): BackendInfo | undefined {
   return current;
 }
+
+/**
+ * A fused optimizer whose whole update runs natively (one pass per variable), when the current
+ * backend is `native`; otherwise undefined and the caller uses tf.train.adam / sgd / momentum.
+ * Same math as those, a settable `learningRate` (and `setLearningRate()`), and `getWeights()` /
+ * `setWeights()` in tfjs's layout that round-trip the full state. 'sgd' with `momentum` is momentum SGD.
+ */
+export function createFusedOptimizer(name: 'adam' | 'sgd', params: FusedOptimizerParams): tf.Optimizer | undefined {
+  return createNativeOptimizer(name, params);
+}
+export type { FusedOptimizerParams };

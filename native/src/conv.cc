@@ -1,0 +1,234 @@
+// 2-D convolution, NHWC activations and HWIO filters (tfjs layouts).
+//
+// Library choice, measured on the small CNN (batch 128, 2 cores) in the prototype:
+//  - forward and backward-data: oneDNN primitives on oneDNN's blocked layouts, reordering our NHWC/HWIO
+//    buffers in and out. Its plain-NHWC path was slower, and pathologically so for backward-data.
+//  - backward-filter: im2col + OpenBLAS sgemm beat oneDNN's backward-weights primitive.
+// oneDNN primitives, reorders and the blocked scratch buffers are cached per shape.
+#include <dnnl.hpp>
+#include <cblas.h>
+#include <omp.h>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+#include "kernels.h"
+
+namespace fm {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+std::string ConvShape::key() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%d,%d,%d,%d|%d,%d,%d|%d,%d|%d,%d,%d,%d|%d,%d", n, h, w, c, kh, kw, o, sh, sw, pt, pl,
+                pb, pr, oh, ow);
+  return buf;
+}
+
+static dnnl::engine& cpu_engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+static dnnl::stream& cpu_stream() {
+  static dnnl::stream strm(cpu_engine());
+  return strm;
+}
+
+// A buffer in the primitive's preferred layout plus the reorder from/to the user's plain layout.
+// When the layouts agree the user's pointer is used directly.
+struct Staged {
+  memory user, inner;
+  dnnl::reorder to_inner, to_user;
+  bool direct = true;
+
+  void init(const memory::desc& user_md, const memory::desc& inner_md, bool input) {
+    auto& eng = cpu_engine();
+    user = memory(user_md, eng, DNNL_MEMORY_NONE);
+    direct = user_md == inner_md;
+    if (direct) return;
+    inner = memory(inner_md, eng);
+    if (input) to_inner = dnnl::reorder(user, inner);
+    else to_user = dnnl::reorder(inner, user);
+  }
+  // Points at the user's buffer and returns the memory the primitive should use (input side).
+  memory& stage_in(const float* p) {
+    user.set_data_handle(const_cast<float*>(p));
+    if (direct) return user;
+    to_inner.execute(cpu_stream(), user, inner);
+    return inner;
+  }
+  memory& bind_out(float* p) {
+    user.set_data_handle(p);
+    return direct ? user : inner;
+  }
+  void finish_out() {
+    if (!direct) to_user.execute(cpu_stream(), inner, user);
+  }
+};
+
+static memory::dims src_dims(const ConvShape& s) { return {s.n, s.c, s.h, s.w}; }
+static memory::dims dst_dims(const ConvShape& s) { return {s.n, s.o, s.oh, s.ow}; }
+static memory::dims wei_dims(const ConvShape& s) { return {s.o, s.c, s.kh, s.kw}; }
+
+static dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool bias) {
+  memory::desc src(src_dims(s), dt::f32, tag::any), wei(wei_dims(s), dt::f32, tag::any),
+      dst(dst_dims(s), dt::f32, tag::any), b({s.o}, dt::f32, tag::x);
+  memory::dims strides{s.sh, s.sw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
+  if (bias)
+    return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, wei, b, dst, strides, pad_l, pad_r};
+  return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, wei, dst, strides, pad_l, pad_r};
+}
+
+// oneDNN's eltwise post-op for our activation code, or false when we apply it ourselves.
+static bool post_op_for(int act, float alpha, dnnl::algorithm* alg, float* a, float* b) {
+  *b = 0.f;
+  switch (act) {
+    case kRelu: *alg = dnnl::algorithm::eltwise_relu; *a = 0.f; return true;
+    case kLeakyRelu: *alg = dnnl::algorithm::eltwise_relu; *a = alpha; return true;
+    case kRelu6: *alg = dnnl::algorithm::eltwise_clip; *a = 0.f; *b = 6.f; return true;
+    case kElu: *alg = dnnl::algorithm::eltwise_elu; *a = alpha; return true;
+    case kSigmoid: *alg = dnnl::algorithm::eltwise_logistic; *a = 0.f; return true;
+    case kTanh: *alg = dnnl::algorithm::eltwise_tanh; *a = 0.f; return true;
+    default: return false;
+  }
+}
+
+struct ForwardPlan {
+  dnnl::convolution_forward prim;
+  Staged src, wei, dst;
+  memory bias;
+  bool has_bias = false, act_in_primitive = false;
+};
+
+struct BackwardDataPlan {
+  dnnl::convolution_backward_data prim;
+  Staged diff_dst, wei, diff_src;
+};
+
+// Primitives are cached by shape; the cache is small in practice (a model has a handful of conv
+// shapes, times the last partial batch) and is cleared if it ever grows past a bound.
+template <typename Plan>
+struct PlanCache {
+  std::unordered_map<std::string, std::unique_ptr<Plan>> plans;
+  std::mutex mu;
+  template <typename Make>
+  Plan& get(const std::string& key, Make make) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = plans.find(key);
+    if (it != plans.end()) return *it->second;
+    if (plans.size() > 256) plans.clear();
+    return *(plans[key] = make());
+  }
+};
+
+static PlanCache<ForwardPlan> g_forward;
+static PlanCache<BackwardDataPlan> g_backward_data;
+
+static std::unique_ptr<ForwardPlan> make_forward(const ConvShape& s, bool has_bias, int act, float alpha) {
+  auto plan = std::make_unique<ForwardPlan>();
+  auto& eng = cpu_engine();
+  dnnl::primitive_attr attr;
+  dnnl::algorithm alg;
+  float a, b;
+  if (post_op_for(act, alpha, &alg, &a, &b)) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, alg, a, b);
+    attr.set_post_ops(po);
+    plan->act_in_primitive = true;
+  }
+  dnnl::convolution_forward::primitive_desc pd(forward_desc(s, has_bias), attr, eng);
+  plan->prim = dnnl::convolution_forward(pd);
+  plan->src.init({src_dims(s), dt::f32, tag::nhwc}, pd.src_desc(), true);
+  plan->wei.init({wei_dims(s), dt::f32, tag::hwio}, pd.weights_desc(), true);
+  plan->dst.init({dst_dims(s), dt::f32, tag::nhwc}, pd.dst_desc(), false);
+  plan->has_bias = has_bias;
+  if (has_bias) plan->bias = memory({{s.o}, dt::f32, tag::x}, eng, DNNL_MEMORY_NONE);
+  return plan;
+}
+
+void conv_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, int act, float alpha) {
+  char suffix[48];
+  std::snprintf(suffix, sizeof suffix, "|b%d|a%d:%g", bias != nullptr, act, alpha);
+  auto& plan = g_forward.get(s.key() + suffix, [&] { return make_forward(s, bias != nullptr, act, alpha); });
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, plan.src.stage_in(x)}, {DNNL_ARG_WEIGHTS, plan.wei.stage_in(w)}, {DNNL_ARG_DST, plan.dst.bind_out(y)}};
+  if (plan.has_bias) {
+    plan.bias.set_data_handle(const_cast<float*>(bias));
+    args[DNNL_ARG_BIAS] = plan.bias;
+  }
+  plan.prim.execute(cpu_stream(), args);
+  plan.dst.finish_out();
+  cpu_stream().wait();
+  if (!plan.act_in_primitive && act != kLinear) act_forward(y, y, (size_t)s.n * s.oh * s.ow * s.o, act, alpha);
+}
+
+static std::unique_ptr<BackwardDataPlan> make_backward_data(const ConvShape& s) {
+  auto plan = std::make_unique<BackwardDataPlan>();
+  auto& eng = cpu_engine();
+  dnnl::convolution_forward::primitive_desc hint(forward_desc(s, false), eng);
+  memory::desc diff_src(src_dims(s), dt::f32, tag::any), wei(wei_dims(s), dt::f32, tag::any),
+      diff_dst(dst_dims(s), dt::f32, tag::any);
+  dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, diff_src, wei, diff_dst, {s.sh, s.sw},
+                                          {s.pt, s.pl}, {s.pb, s.pr});
+  dnnl::convolution_backward_data::primitive_desc pd(d, eng, hint);
+  plan->prim = dnnl::convolution_backward_data(pd);
+  plan->diff_dst.init({dst_dims(s), dt::f32, tag::nhwc}, pd.diff_dst_desc(), true);
+  plan->wei.init({wei_dims(s), dt::f32, tag::hwio}, pd.weights_desc(), true);
+  plan->diff_src.init({src_dims(s), dt::f32, tag::nhwc}, pd.diff_src_desc(), false);
+  return plan;
+}
+
+void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  auto& plan = g_backward_data.get(s.key(), [&] { return make_backward_data(s); });
+  plan.prim.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, plan.diff_dst.stage_in(dy)},
+                                   {DNNL_ARG_WEIGHTS, plan.wei.stage_in(w)},
+                                   {DNNL_ARG_DIFF_SRC, plan.diff_src.bind_out(dx)}});
+  plan.diff_src.finish_out();
+  cpu_stream().wait();
+}
+
+// Rows [row0, row0 + rows) of the im2col matrix of x: one row per output pixel (n, oh, ow), one column
+// per filter tap (kh, kw, c) in HWIO order, zeros where the tap falls into the padding.
+static void im2col(const ConvShape& s, const float* x, long row0, long rows, float* col) {
+  const long k = (long)s.kh * s.kw * s.c;
+#pragma omp parallel for schedule(static)
+  for (long r = 0; r < rows; ++r) {
+    long pix = row0 + r;
+    int ow = (int)(pix % s.ow), oh = (int)((pix / s.ow) % s.oh), n = (int)(pix / ((long)s.ow * s.oh));
+    float* dst = col + r * k;
+    for (int i = 0; i < s.kh; ++i) {
+      int ih = oh * s.sh - s.pt + i;
+      for (int j = 0; j < s.kw; ++j) {
+        int iw = ow * s.sw - s.pl + j;
+        float* d = dst + ((long)i * s.kw + j) * s.c;
+        if (ih < 0 || ih >= s.h || iw < 0 || iw >= s.w) std::memset(d, 0, sizeof(float) * s.c);
+        else std::memcpy(d, x + (((long)n * s.h + ih) * s.w + iw) * s.c, sizeof(float) * s.c);
+      }
+    }
+  }
+}
+
+// dw[k, o] = sum over output pixels p of col[p, k] * dy[p, o], in chunks of rows so that the im2col
+// buffer stays around 8 MiB (cache-friendly and bounded memory).
+void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  const long k = (long)s.kh * s.kw * s.c, total = (long)s.n * s.oh * s.ow;
+  const bool pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pt == 0 && s.pl == 0 && s.oh == s.h && s.ow == s.w;
+  if (pointwise) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, s.o, (int)total, 1.f, x, (int)k, dy, s.o, 0.f, dw, s.o);
+    return;
+  }
+  const long chunk = std::max<long>((long)s.oh * s.ow, (2L << 20) / k);
+  static thread_local std::vector<float> col;
+  col.resize((size_t)std::min(chunk, total) * k);
+  for (long row0 = 0; row0 < total; row0 += chunk) {
+    long rows = std::min(chunk, total - row0);
+    im2col(s, x, row0, rows, col.data());
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, s.o, (int)rows, 1.f, col.data(), (int)k,
+                dy + row0 * s.o, s.o, row0 == 0 ? 0.f : 1.f, dw, s.o);
+  }
+}
+
+}  // namespace fm

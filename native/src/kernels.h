@@ -1,0 +1,74 @@
+// Declarations of the addon's kernels. All tensors are dense float32 in tfjs's layouts
+// (NHWC activations, HWIO conv filters, row-major matrices); no kernel writes into its inputs.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace fm {
+
+// Activation codes shared with src/engine/native/activations.ts.
+enum Act : int {
+  kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kElu = 4, kSigmoid = 5, kTanh = 6, kSelu = 7, kErf = 8,
+};
+
+struct ConvShape {
+  int n, h, w, c;          // input, NHWC
+  int kh, kw, o;           // filter HWIO: [kh, kw, c, o]
+  int sh, sw;              // strides
+  int pt, pl, pb, pr;      // padding (tfjs padInfo; bottom/right recomputed for the output size)
+  int oh, ow;              // output spatial size
+  std::string key() const;
+};
+
+// runtime.cc
+void tune_malloc();
+int omp_threads();
+std::string onednn_version();
+std::string openblas_info();
+
+// conv.cc: y = act(conv(x, w) + b); dx = conv_backward_data(dy, w); dw = conv_backward_filter(x, dy)
+void conv_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, int act, float alpha);
+void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx);
+void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw);
+
+// gemm.cc: out[b] = act(op(a[b]) x op(bb[b]) + bias); batch strides of 0 broadcast an operand.
+void matmul(int batch, int m, int n, int k, const float* a, long stride_a, bool trans_a, const float* b, long stride_b,
+            bool trans_b, const float* bias, long bias_len, float* out, int act, float alpha);
+
+// pool.cc (NHWC, tfjs Pool2DInfo semantics: max picks the first maximum; avg divides by in-bounds count)
+struct PoolShape { int n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow; };
+void max_pool(const PoolShape& s, const float* x, float* y);
+void avg_pool(const PoolShape& s, const float* x, float* y);
+void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* dx);
+void avg_pool_grad(const PoolShape& s, const float* dy, float* dx);
+
+// eltwise.cc
+void act_forward(const float* x, float* y, size_t n, int act, float alpha);
+// dx = dy * act'(.) where `src` is the activation's input x, or its output y when from_output.
+void act_backward(const float* dy, const float* src, float* dx, size_t n, int act, float alpha, bool from_output);
+enum BinOp : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+// out[i] = a[i % len_a] op b[i % len_b] for i < n, where len_a and len_b divide n (broadcast of a suffix).
+void binary(int op, const float* a, size_t len_a, const float* b, size_t len_b, float* out, size_t n);
+
+// reduce.cc: x viewed as [outer, mid, inner], reduced over mid into [outer, inner].
+enum ReduceOp : int { kSum = 0, kMean = 1, kMax = 2, kMin = 3 };
+void reduce(int op, const float* x, size_t outer, size_t mid, size_t inner, float* out);
+void softmax(const float* logits, float* y, size_t rows, size_t cols);
+
+// batchnorm.cc: y = (x - mean) * scale / sqrt(var + eps) + offset, per channel (last axis, size c).
+void batch_norm(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,
+                const float* scale, float eps, float* y);
+
+// optim.cc: in-place updates of a parameter and its optimizer state (float32 math, as tfjs does).
+void adam_update(float* param, const float* grad, float* m, float* v, size_t n, float lr, float beta1, float beta2,
+                 float one_minus_acc_beta1, float one_minus_acc_beta2, float eps, float* out);
+void sgd_update(float* param, const float* grad, size_t n, float lr, float* out);
+void momentum_update(float* param, const float* grad, float* accum, size_t n, float lr, float momentum, bool nesterov,
+                     float* out);
+
+// signal_probe.cc: a profiling-like signal storm (SIGPROF every interval_us) to test signal safety.
+void signal_storm_start(int interval_us);
+long signal_storm_stop();
+
+}  // namespace fm
