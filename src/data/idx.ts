@@ -17,16 +17,18 @@ export interface IdxImages { count: number; rows: number; cols: number; pixels: 
 export interface IdxLabels { count: number; labels: Uint8Array }
 
 function readBytes(path: string): Uint8Array {
-  let raw: Buffer;
+  let raw: Uint8Array;
   try {
-    raw = readFileSync(path);
+    const buf = readFileSync(path);
+    raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(`${path}: cannot read file (${code ?? (err as Error).message})`);
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return gunzipSync(raw);
+      const out = gunzipSync(raw);
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (err) {
       throw new DataError(`${path}: corrupt or truncated gzip stream (${(err as Error).message})`);
     }
@@ -37,15 +39,15 @@ function readBytes(path: string): Uint8Array {
 function header(path: string, bytes: Uint8Array, magic: number, dims: number): number[] {
   const kind = magic === IMAGES_MAGIC ? 'images' : 'labels';
   const need = 4 + 4 * dims;
-  if (bytes.length < need) {
-    throw new DataError(`${path}: file is ${bytes.length} bytes, too short for an IDX ${kind} header (${need} bytes)`);
-  }
+  const tooShort = () => new DataError(`${path}: file is ${bytes.length} bytes, too short for an IDX ${kind} header (${need} bytes)`);
+  if (bytes.length < 4) throw tooShort();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0);
   if (found !== magic) {
     const other = found === IMAGES_MAGIC ? ' (an images file)' : found === LABELS_MAGIC ? ' (a labels file)' : '';
     throw new DataError(`${path}: bad magic number ${found}${other}; expected ${magic} for IDX ${kind}`);
   }
+  if (bytes.length < need) throw tooShort();
   const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i));
   const expected = need + shape.reduce((a, b) => a * b, 1);
   if (bytes.length < expected) {

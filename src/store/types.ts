@@ -24,6 +24,7 @@ export interface Provenance {
   seed: number;
   dataChecksum: string;
   dataDir: string;
+  classNames: string[];
   backend: string;
   backendDetail: string;
   versions: Record<string, string>;

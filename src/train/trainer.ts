@@ -45,7 +45,10 @@ export interface TrainHooks {
 
 export interface TrainResult {
   history: EpochRecord[];
+  /** Early stopping ended the run. */
   stoppedEarly: boolean;
+  /** shouldStop() ended it before its last epoch (a signal); resume continues it. */
+  interrupted: boolean;
   bestEpoch: number;
   wallMs: number;
 }
@@ -125,6 +128,7 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
 
   const t0 = performance.now();
   let stoppedEarly = false;
+  let interrupted = false;
   const restoreRandom = seedMathRandom(deriveSeed(config.seed, 'math-random', state.epoch));
   try {
     while (state.epoch < config.epochs && !stoppedEarly) {
@@ -210,18 +214,19 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
       const perEpoch = (performance.now() - t0) / 1000 / Math.max(1, state.history.length - (hooks.resume?.state.epoch ?? 0));
       if (stoppedEarly) notes.push(`early stop (best epoch ${early!.state.bestEpoch})`);
       progress.epoch({ ...record, epochs: config.epochs, etaSec: stoppedEarly ? 0 : perEpoch * (config.epochs - state.epoch), note: notes.join(', ') });
+      if (!stoppedEarly && state.epoch < config.epochs && hooks.shouldStop?.()) throw new StopRequested();
     }
   } catch (err) {
     if (!(err instanceof StopRequested)) throw err;
-    progress.message('stopped on request; the last completed epoch is checkpointed');
-    stoppedEarly = true;
+    progress.message(`stopped on request after epoch ${state.epoch}; resume continues from there`);
+    interrupted = true;
   } finally {
     restoreRandom();
   }
   if (early?.restoreBestWeights && bestWeights) model.setWeights(bestWeights);
   tf.dispose(bestWeights ?? []);
   optimizer.dispose();
-  return { history: state.history, stoppedEarly, bestEpoch: state.bestEpoch, wallMs: performance.now() - t0 };
+  return { history: state.history, stoppedEarly, interrupted, bestEpoch: state.bestEpoch, wallMs: performance.now() - t0 };
 }
 
 export class StopRequested extends Error {

@@ -1,0 +1,57 @@
+/** Parsing of option values shared by the commands; errors name the option and what it expects. */
+import { InvalidArgumentError } from 'commander';
+import { parseBackendChoice, type BackendChoice } from '../engine/index.ts';
+import type { ScheduleConfig } from '../train/config.ts';
+import { ConsoleProgress, JsonLinesProgress, QuietProgress, type ProgressReporter } from '../train/progress.ts';
+
+export function int(min = 0) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  return n;
+}
+
+export function fraction(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a number in [0, 1), got '${v}'`);
+  return n;
+}
+
+export function backend(v: string): BackendChoice {
+  try {
+    return parseBackendChoice(v, '--backend');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace('--backend: ', ''));
+  }
+}
+
+/** `constant`, `step:EVERY:GAMMA`, `cosine[:MIN_LR]`, `one-cycle[:MAX_LR]`. */
+export function schedule(v: string): ScheduleConfig {
+  const [kind, ...args] = v.split(':');
+  const nums = args.map(Number);
+  if (nums.some((n) => !Number.isFinite(n) || n < 0)) throw new InvalidArgumentError(`bad number in schedule '${v}'`);
+  if (kind === 'constant' && !args.length) return { kind };
+  if (kind === 'step' && nums.length === 2 && Number.isInteger(nums[0]) && nums[0] > 0) return { kind, every: nums[0], gamma: nums[1] };
+  if (kind === 'cosine' && nums.length <= 1) return nums.length ? { kind, minLr: nums[0] } : { kind };
+  if (kind === 'one-cycle' && nums.length <= 1) return nums.length ? { kind, maxLr: nums[0] } : { kind };
+  throw new InvalidArgumentError(`'${v}': expected constant, step:EVERY:GAMMA, cosine[:MIN_LR] or one-cycle[:MAX_LR]`);
+}
+
+export function runId(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a run id (a positive integer), got '${v}'`);
+  return n;
+}
+
+export function progressFor(opts: { json?: boolean; quiet?: boolean }): ProgressReporter {
+  if (opts.json) return new JsonLinesProgress();
+  if (opts.quiet) return new QuietProgress();
+  return new ConsoleProgress();
+}

@@ -1,0 +1,126 @@
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { describeSplit, parseValidationSplit } from '../data/preprocess.ts';
+import { classificationReport, confusionText, mostConfusedText, pct } from '../evaluate/format.ts';
+import { resolveModel } from '../models/load.ts';
+import { openStore } from '../store/index.ts';
+import { ConfigError, defaultConfig, OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/config.ts';
+import { trainRun } from '../pipeline/train-run.ts';
+import { backend, fraction, int, positiveNumber, progressFor, runId, schedule } from './options.ts';
+
+export const DEFAULT_MODEL = 'default-cnn';
+
+interface TrainFlags {
+  model: string; config?: string; epochs?: number; batchSize?: number; lr?: number; optimizer?: OptimizerName;
+  momentum?: number; nesterov?: boolean; labelSmoothing?: number; seed?: number; val?: string; scaling?: 'unit' | 'standardize';
+  schedule?: TrainConfig['schedule']; earlyStopping?: number; reduceLr?: number; limitTrain?: number; limitTest?: number;
+  dataDir?: string; store?: string; backend?: 'native' | 'wasm' | 'cpu' | 'auto'; json?: boolean; quiet?: boolean; resume?: number | true;
+}
+
+/** Config = defaults ← the model spec's stated training settings ← a --config file ← flags. */
+export function configFromFlags(f: TrainFlags): TrainConfig {
+  const c = defaultConfig(f.model);
+  const t = resolveModel(f.model).training;
+  if (t) {
+    if (t.optimizer) c.optimizer = { name: t.optimizer, ...(t.momentum !== undefined ? { momentum: t.momentum } : {}) };
+    if (t.learningRate !== undefined) c.optimizer.learningRate = t.learningRate;
+    if (t.batchSize !== undefined) c.batchSize = t.batchSize;
+    if (t.epochs !== undefined) c.epochs = t.epochs;
+    if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, `model ${f.model} training.validation`);
+  }
+  if (f.config) {
+    let fromFile: Partial<TrainConfig>;
+    try {
+      fromFile = JSON.parse(readFileSync(f.config, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`--config ${f.config}: ${(err as Error).message}`);
+    }
+    Object.assign(c, fromFile, { optimizer: { ...c.optimizer, ...fromFile.optimizer } });
+  }
+  if (f.optimizer && f.optimizer !== c.optimizer.name) c.optimizer = { name: f.optimizer };
+  const o = c.optimizer;
+  if (f.lr !== undefined) o.learningRate = f.lr;
+  if (f.momentum !== undefined) o.momentum = f.momentum;
+  if (f.nesterov) o.nesterov = true;
+  if (f.epochs !== undefined) c.epochs = f.epochs;
+  if (f.batchSize !== undefined) c.batchSize = f.batchSize;
+  if (f.labelSmoothing !== undefined) c.labelSmoothing = f.labelSmoothing;
+  if (f.seed !== undefined) c.seed = f.seed;
+  if (f.val !== undefined) c.validation = parseValidationSplit(f.val);
+  if (f.scaling) c.scaling = f.scaling;
+  if (f.schedule) c.schedule = f.schedule;
+  if (f.earlyStopping !== undefined) c.earlyStopping = { monitor: 'val_loss', patience: f.earlyStopping, restoreBestWeights: true };
+  if (f.reduceLr !== undefined) c.reduceLROnPlateau = { monitor: 'val_loss', patience: f.reduceLr, factor: 0.5 };
+  if (f.limitTrain !== undefined) c.limitTrain = f.limitTrain;
+  if (f.limitTest !== undefined) c.limitTest = f.limitTest;
+  return c;
+}
+
+async function latestResumable(storePath?: string): Promise<number> {
+  const store = openStore(storePath);
+  try {
+    const runs = (await store.listRuns()).filter((r) => r.status === 'running' || r.status === 'stopped');
+    if (!runs.length) throw new ConfigError(`--resume: no interrupted run in ${store.root}`);
+    return runs[runs.length - 1].id;
+  } finally {
+    await store.close();
+  }
+}
+
+async function action(f: TrainFlags): Promise<void> {
+  const resume = f.resume === true ? await latestResumable(f.store) : f.resume;
+  const config = resume === undefined ? configFromFlags(f) : undefined;
+  const progress = progressFor(f);
+  const store = openStore(f.store);
+  try {
+    const r = await trainRun({ store, config, resume, dataDir: f.dataDir, backend: f.backend, progress });
+    const out = (s: string) => (f.json ? undefined : process.stdout.write(s + '\n'));
+    if (f.json) {
+      process.stdout.write(JSON.stringify({ event: 'result', run: r.run.id, status: r.run.status, metrics: r.metrics, files: r.files }) + '\n');
+      return;
+    }
+    if (r.run.status !== 'completed') {
+      out(`run ${r.run.id} stopped after epoch ${r.run.epochsDone}; continue it with: fmnist train --resume ${r.run.id}`);
+      return;
+    }
+    const c = r.run.config as TrainConfig;
+    const test = r.metrics.test;
+    out(`\nrun ${r.run.id}: ${r.run.model}, ${c.epochs} epochs, seed ${c.seed}, validation ${describeSplit(c.validation)}, backend ${r.backend.name}`);
+    out(`test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}  top-3 ${pct(test.top3)}  (${test.count} images)`);
+    out('\nclassification report (test)\n' + classificationReport(test, r.dataset.classNames));
+    out('\nconfusion matrix (test)\n' + confusionText(test.confusion, r.dataset.classNames));
+    out('\nmost confused (true -> predicted)\n' + mostConfusedText(test.confusion, r.dataset.classNames));
+    out(`\nstored in ${store.runDir(r.run.id)} (database ${store.root}); pictures:\n  ${r.files.filter((p) => p.endsWith('.png')).join('\n  ')}`);
+  } finally {
+    await store.close();
+  }
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train a model on Fashion-MNIST, evaluate it on the test set and store the run')
+    .option('-m, --model <name|file>', 'zoo model name or spec file (.json/.yaml)', DEFAULT_MODEL)
+    .option('--config <file>', 'training config JSON (fields of TrainConfig); flags override it')
+    .option('-e, --epochs <n>', 'epochs', int(1))
+    .option('-b, --batch-size <n>', 'batch size', int(1))
+    .option('--lr <rate>', 'learning rate', positiveNumber)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS))
+    .option('--momentum <m>', 'momentum (sgd, rmsprop)', fraction)
+    .option('--nesterov', 'Nesterov momentum (sgd)')
+    .option('--label-smoothing <s>', 'label smoothing', fraction)
+    .option('--seed <n>', 'random seed', int(0))
+    .option('--val <split>', 'validation split: fraction (stratified), per-class:N, first:N or none')
+    .addOption(new Option('--scaling <how>', 'pixel scaling').choices(['unit', 'standardize']))
+    .option('--schedule <s>', 'LR schedule: constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR]', schedule)
+    .option('--early-stopping <patience>', 'stop when val_loss has not improved for this many epochs (restores best weights)', int(0))
+    .option('--reduce-lr <patience>', 'halve the LR when val_loss has not improved for this many epochs', int(1))
+    .option('--limit-train <n>', 'use only the first N training images', int(1))
+    .option('--limit-test <n>', 'use only the first N test images', int(1))
+    .option('--data-dir <dir>', 'folder with the four IDX files')
+    .option('--store <dir>', 'run store folder (default ./fmnist-runs or $FMNIST_STORE)')
+    .option('--backend <name>', 'native, wasm, cpu or auto (default: $FMNIST_BACKEND or auto)', backend)
+    .option('--resume [run]', 'continue an interrupted run from its last checkpoint (default: the latest)', runId)
+    .option('--json', 'JSON lines on stdout instead of the progress display')
+    .option('-q, --quiet', 'no progress display')
+    .action(action);
+}

@@ -1,0 +1,39 @@
+/** Re-evaluating a stored run's saved model on a split of the data it was trained with. */
+import { join } from 'node:path';
+import { loadDataset, type Dataset } from '../data/dataset.ts';
+import { initBackend, type BackendChoice } from '../engine/index.ts';
+import { computeMetrics, type Metrics } from '../evaluate/metrics.ts';
+import { predictProbs } from '../evaluate/predict.ts';
+import type { ModelSpec } from '../models/types.ts';
+import { loadModel } from '../store/files.ts';
+import { StoreError, type RunRecord, type RunStore } from '../store/types.ts';
+import type { TrainConfig } from '../train/config.ts';
+import { prepareData } from './examples.ts';
+import { MODEL_DIR } from './train-run.ts';
+
+export type SplitName = 'test' | 'train' | 'val';
+
+export async function requireRun(store: RunStore, id: number): Promise<RunRecord> {
+  const run = await store.getRun(id);
+  if (!run) throw new StoreError(`run ${id} not found in ${store.root}`);
+  return run;
+}
+
+export async function evaluateRun(store: RunStore, id: number, split: SplitName, opts: { dataDir?: string; backend?: BackendChoice } = {}):
+  Promise<{ run: RunRecord; metrics: Metrics; dataset: Dataset }> {
+  const run = await requireRun(store, id);
+  if (run.status !== 'completed') throw new StoreError(`run ${id} is ${run.status}; only completed runs have a final model`);
+  await initBackend(opts.backend);
+  const config = run.config as TrainConfig;
+  const dataset = loadDataset({ dataDir: opts.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+  const data = prepareData(dataset, run.spec as ModelSpec, config);
+  const ex = split === 'test' ? data.test : split === 'train' ? data.train : data.val;
+  if (!ex) throw new StoreError(`run ${id} has no validation split`);
+  const model = await loadModel(join(store.runDir(id), MODEL_DIR));
+  try {
+    const probs = predictProbs(model, ex.x, ex.count, data.inputShape);
+    return { run, metrics: computeMetrics(probs, ex.y, dataset.classNames.length), dataset };
+  } finally {
+    model.dispose();
+  }
+}
