@@ -71,11 +71,14 @@ export class ReduceLROnPlateau {
     this.state = { best: initialBest(this.monitor), wait: 0, cooldown: 0 };
   }
 
-  /** Returns the learning rate to use from the next epoch on. */
+  /** Returns the learning rate to use from the next epoch on (Keras 2's algorithm, step for step). */
   onEpochEnd(logs: EpochLogs, lr: number): number {
     const v = monitored(logs, this.monitor);
     const s = this.state;
-    if (s.cooldown > 0) s.cooldown--;
+    if (s.cooldown > 0) {
+      s.cooldown--;
+      s.wait = 0;
+    }
     if (improves(this.monitor, v, s.best, this.minDelta)) {
       s.best = v;
       s.wait = 0;
@@ -83,7 +86,7 @@ export class ReduceLROnPlateau {
     }
     if (s.cooldown > 0) return lr;
     s.wait++;
-    if (s.wait < this.patience) return lr;
+    if (s.wait < this.patience || lr <= this.minLr) return lr;
     s.wait = 0;
     s.cooldown = this.cooldown;
     return Math.max(lr * this.factor, this.minLr);
