@@ -113,6 +113,14 @@ test('learning curves: records out of epoch order draw the same picture', () => 
   assert.equal(pixelsWhere(a, (c, x, y) => !near(c, b.at(x, y), 0)).length, 0);
 });
 
+test('a title too long for the image is cut inside the margins', () => {
+  const img = decoded(learningCurves(falling, { width: 600, title: 'Loss and accuracy '.repeat(10) }));
+  const titleInk = pixelsWhere(img, (c, _x, y) => y < 45 && lum(c) < 128);
+  assert.ok(titleInk.length > 100);
+  const box = bbox(titleInk);
+  assert.ok(box.x0 >= 16 && box.x1 < 600 - 16, `title spans x ${box.x0}..${box.x1}`);
+});
+
 test('learning curves: bad history is rejected clearly', () => {
   assert.throws(() => learningCurves([]), /learningCurves: history is empty/);
   assert.throws(() => learningCurves([{ epoch: 1, loss: '0.3' as unknown as number, accuracy: 0.5 }]), /history\[0\]\.loss is "0\.3", expected a number/);
@@ -147,7 +155,7 @@ test('heatmap: a diagonal-only matrix gives dark diagonal cells and white off-di
       for (let dy = -6; dy <= 6; dy++) {
         for (let dx = -8; dx <= 8; dx++) {
           const p = img.at(grid.x0 + j * grid.cell + grid.cell / 2 + dx, grid.y0 + i * grid.cell + grid.cell / 2 + dy);
-          if (i === j ? lum(p) > 200 : lum(p) < 100) contrast++;
+          if (i === j ? lum(p) > 200 : lum(p) < 200) contrast++;
         }
       }
       assert.ok(contrast >= 5, `cell (${i}, ${j}): ${contrast} contrasting text pixels`);

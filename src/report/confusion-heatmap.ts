@@ -5,8 +5,8 @@
  */
 import { contrastingText, GRID, heatColor, INK, MUTED_INK } from './colors.ts';
 import { textHeight, textWidth, truncateText } from './font.ts';
-import { drawTitle, GAP, LABEL_SCALE, MARGIN, titleHeight } from './plot.ts';
-import { Raster } from './raster.ts';
+import { drawTitle, GAP, LABEL_SCALE, MARGIN, titleHeight, titleWidth } from './plot.ts';
+import { type Color, Raster } from './raster.ts';
 
 export interface ConfusionHeatmapOptions {
   /** Default 'Confusion matrix'. */
@@ -18,6 +18,10 @@ export interface ConfusionHeatmapOptions {
 /** Class names longer than this are cut so the axes stay compact. */
 export const MAX_CLASS_LABEL = 12;
 const AXIS_TITLE_SCALE = LABEL_SCALE;
+/** Keeps small matrices from a cramped image whose width would follow the subtitle's digits. */
+const MIN_WIDTH = 480;
+/** Zero counts in light gray: the eye goes to the confusions that did happen. */
+const ZERO_INK: Color = [175, 175, 175];
 
 function checkMatrix(matrix: readonly (readonly number[])[], classNames: readonly string[]): void {
   const n = classNames.length;
@@ -53,15 +57,19 @@ function cellText(count: number, share: number, normalize: boolean): string {
   return count === 0 ? '0' : share.toFixed(2);
 }
 
-/** Side of a cell: roomy for ten classes, shrinking for many so the image stays under ~800 px. */
+/** Side of a cell: roomy for ten classes, shrinking for many so the grid stays within ~720 px. */
 function cellSize(n: number): number {
-  return n <= 10 ? 60 : Math.max(12, Math.floor(640 / n));
+  return n <= 10 ? 60 : Math.max(12, Math.floor(720 / n));
 }
 
-/** The largest scale (at most 2) at which `text` fits in a cell with a little padding, or 0. */
-function fittingScale(text: string, cell: number): number {
+/**
+ * One text scale for every cell, so sizes do not vary with the digits: the largest (at most 2)
+ * at which the widest text fits with a little padding; 0 when even scale 1 does not (colours only).
+ */
+function cellTextScale(texts: readonly string[], cell: number): number {
+  const widest = Math.max(...texts.map((t) => [...t].length));
   for (const scale of [2, 1]) {
-    if (textWidth(text, scale) <= cell - 6 && textHeight(scale) <= cell - 2) return scale;
+    if (textWidth('0'.repeat(widest), scale) <= cell - 4 && textHeight(scale) <= cell - 2) return scale;
   }
   return 0;
 }
@@ -86,12 +94,17 @@ export function confusionHeatmap(
   const title = options.title ?? 'Confusion matrix';
   const subtitle = total > 0 ? `accuracy ${((100 * correct) / total).toFixed(2)}% (${fmt(correct)} / ${fmt(total)})` : 'no samples';
 
+  const texts = matrix.map((row, i) => row.map((count, j) => cellText(count, shares[i][j], options.normalize ?? false)));
+  const textScale = cellTextScale(texts.flat(), cell);
+
+  // Left to right: axis title, class names, grid; the block is centred when the title is wider.
   const axisTitle = textHeight(AXIS_TITLE_SCALE);
-  const gridLeft = MARGIN + axisTitle + GAP + labelWidth + GAP;
-  const gridTop = MARGIN + titleHeight(title) + textHeight(LABEL_SCALE) + 2 * GAP;
   const grid = n * cell;
-  const contentWidth = gridLeft + grid + MARGIN;
-  const width = Math.max(contentWidth, textWidth(title, 3) + 2 * MARGIN, textWidth(subtitle, LABEL_SCALE) + 2 * MARGIN);
+  const blockWidth = axisTitle + GAP + labelWidth + GAP + grid;
+  const width = Math.max(blockWidth + 2 * MARGIN, MIN_WIDTH, titleWidth(title), textWidth(subtitle, LABEL_SCALE) + 2 * MARGIN);
+  const blockLeft = Math.floor((width - blockWidth) / 2);
+  const gridLeft = blockLeft + blockWidth - grid;
+  const gridTop = MARGIN + titleHeight(title) + textHeight(LABEL_SCALE) + 2 * GAP;
   const height = gridTop + grid + GAP + labelWidth + GAP + axisTitle + MARGIN;
   const r = new Raster(width, height);
 
@@ -103,9 +116,8 @@ export function confusionHeatmap(
       const x = gridLeft + j * cell, top = gridTop + i * cell;
       const fill = heatColor(shares[i][j]);
       r.fillRect(x, top, cell, cell, fill);
-      const text = cellText(matrix[i][j], shares[i][j], options.normalize ?? false);
-      const scale = fittingScale(text, cell);
-      if (scale) r.drawText(text, x + cell / 2, top + cell / 2, contrastingText(fill), { scale, align: 'center', valign: 'middle' });
+      const ink = matrix[i][j] === 0 ? ZERO_INK : contrastingText(fill);
+      if (textScale) r.drawText(texts[i][j], x + cell / 2, top + cell / 2, ink, { scale: textScale, align: 'center', valign: 'middle' });
     }
   }
   // Thin lines between cells keep the white (empty) cells apart.
@@ -119,7 +131,7 @@ export function confusionHeatmap(
     r.drawText(label, gridLeft - GAP, gridTop + centre, INK, { scale: labelScale, align: 'right', valign: 'middle' });
     r.drawText(label, gridLeft + centre, gridTop + grid + GAP, INK, { scale: labelScale, align: 'center', direction: 'up' });
   });
-  r.drawText('true', MARGIN, gridTop + grid / 2, MUTED_INK, { scale: AXIS_TITLE_SCALE, valign: 'middle', direction: 'up' });
+  r.drawText('true', blockLeft, gridTop + grid / 2, MUTED_INK, { scale: AXIS_TITLE_SCALE, valign: 'middle', direction: 'up' });
   r.drawText('predicted', gridLeft + grid / 2, height - MARGIN - axisTitle, MUTED_INK, { scale: AXIS_TITLE_SCALE, align: 'center' });
   return r;
 }

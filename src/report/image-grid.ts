@@ -4,7 +4,7 @@
  */
 import { BAD_RED, GRID, INK, OK_GREEN } from './colors.ts';
 import { charsThatFit, textHeight, textWidth, truncateText } from './font.ts';
-import { drawTitle, GAP, LABEL_SCALE, MARGIN, TITLE_SCALE, titleHeight } from './plot.ts';
+import { drawTitle, GAP, LABEL_SCALE, MARGIN, titleHeight, titleWidth } from './plot.ts';
 import { type Color, type GrayPixels, Raster } from './raster.ts';
 
 export interface GridImage {
@@ -85,15 +85,17 @@ export function imageGrid(images: readonly GridImage[], options: ImageGridOption
   const labelScale = imgH >= textHeight(LABEL_SCALE) ? LABEL_SCALE : 1;
   const labelWidth = rowLabels.length ? Math.max(...rowLabels.map((l) => textWidth(l, labelScale))) + 2 * GAP : 0;
 
-  const gridLeft = MARGIN + labelWidth, gridTop = MARGIN + titleHeight(options.title);
+  // Row labels then images, as one block, centred when the title is wider.
   const gridWidth = columns * colWidth + (columns - 1) * CELL_GAP;
-  const width = Math.max(gridLeft + gridWidth + MARGIN, options.title ? textWidth(options.title, TITLE_SCALE) + 2 * MARGIN : 0);
+  const width = Math.max(labelWidth + gridWidth + 2 * MARGIN, titleWidth(options.title));
+  const blockLeft = Math.floor((width - labelWidth - gridWidth) / 2);
+  const gridLeft = blockLeft + labelWidth, gridTop = MARGIN + titleHeight(options.title);
   const height = gridTop + rows * rowHeight + (rows - 1) * CELL_GAP + MARGIN;
   const r = new Raster(width, height);
   drawTitle(r, options.title, width / 2, MARGIN);
 
   rowLabels.forEach((label, row) => {
-    r.drawText(label, MARGIN, gridTop + row * (rowHeight + CELL_GAP) + imgH / 2, INK, { scale: labelScale, valign: 'middle' });
+    r.drawText(label, blockLeft, gridTop + row * (rowHeight + CELL_GAP) + imgH / 2, INK, { scale: labelScale, valign: 'middle' });
   });
   images.forEach((img, k) => {
     const col = k % columns, row = Math.floor(k / columns);

@@ -3,7 +3,7 @@
  * with gridlines, axes, ticks and tick labels.
  */
 import { AXIS, GRID, INK, MUTED_INK } from './colors.ts';
-import { textHeight, textWidth } from './font.ts';
+import { charsThatFit, textHeight, textWidth, truncateText } from './font.ts';
 import { type Box, type Color, Raster } from './raster.ts';
 import { formatTick, type Ticks } from './ticks.ts';
 
@@ -15,15 +15,27 @@ export const MARGIN = 16;
 export const GAP = 8;
 const TICK_LENGTH = 5;
 
+/** A title widens its image up to this; longer titles are cut. */
+export const MAX_TITLE_WIDTH = 900;
+
+/** The image width a title asks for: its text plus margins, at most MAX_TITLE_WIDTH; 0 without one. */
+export function titleWidth(title: string | undefined): number {
+  return title ? Math.min(MAX_TITLE_WIDTH, textWidth(title, TITLE_SCALE) + 2 * MARGIN) : 0;
+}
+
 /** Height a title block takes (text plus the gap under it); 0 without a title. */
 export function titleHeight(title: string | undefined): number {
   return title ? textHeight(TITLE_SCALE) + GAP : 0;
 }
 
-/** Draws `title` centred on `centerX` with its top at `y`; returns the y just below the block. */
+/**
+ * Draws `title` centred on `centerX` with its top at `y`, cut to fit the image; returns the y
+ * just below the block.
+ */
 export function drawTitle(r: Raster, title: string | undefined, centerX: number, y: number): number {
   if (!title) return y;
-  r.drawText(title, centerX, y, INK, { scale: TITLE_SCALE, align: 'center' });
+  const text = truncateText(title, charsThatFit(r.width - 2 * MARGIN, TITLE_SCALE));
+  r.drawText(text, centerX, y, INK, { scale: TITLE_SCALE, align: 'center' });
   return y + titleHeight(title);
 }
 
