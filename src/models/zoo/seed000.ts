@@ -39,7 +39,8 @@ export const seed000MlmCnn: ModelSpec = {
   name: 'seed000-mlm-cnn',
   description: "Seed 000 'Machine Learning Mastery' CNN (542,230 parameters)",
   source: "Seed 000, 'Mastery's model' slide, whose Keras summary is reproduced exactly: conv2d 32 3x3 valid " +
-    '(26x26x32, 320 params), 2x2 max pool (13x13x32), flatten (5,488), dense 100 (540,900), dense 10 (1,010); total ' +
+    '(26x26x32, 320 params), 2x2 max pool (13x13x32), flatten (5,408; the text shows 5488, a typo since 5,408 x 100 ' +
+    '+ 100 = 540,900), dense 100 (540,900), dense 10 (1,010); total ' +
     "542,230 (the slide's bullet says '542 290', a typo). Activations are not shown; relu (the Machine Learning " +
     "Mastery tutorial's) assumed. Test accuracy 0.872 (0.8993 in the final table).",
   input: 'image',
