@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { barChart, confusionHeatmap, imageGrid, learningCurves, type EpochRecord } from '../src/report/charts.ts';
+import { captionLines } from '../src/report/image-grid.ts';
 import type { Raster } from '../src/report/raster.ts';
 
 /** Every chart is checked on the decoded PNG, i.e. on what a viewer would show. */
@@ -255,6 +256,18 @@ test('image grid: other image sizes, and captions in their colours under the ima
     assert.ok(bbox(ps).y0 > first.y1, `${name} caption below the images`);
   }
   assert.ok(bbox(red).x1 < bbox(green).x0 && bbox(green).x1 < bbox(blue).x0, 'captions follow their images');
+});
+
+test('image grid: a long "true -> predicted" caption breaks after the arrow onto two lines', () => {
+  assert.deepEqual(captionLines('Bag -> Ankle boot', 14), ['Bag ->', 'Ankle boot']);
+  assert.deepEqual(captionLines('Shirt -> Coat', 14), ['Shirt -> Coat']);
+  assert.deepEqual(captionLines('a rather long caption here', 14), ['a rather long', 'caption here']);
+  const pixels = new Uint8Array(784);
+  const one = decoded(imageGrid([{ pixels, caption: 'Coat', captionColor: 'bad' }], { columns: 1 }));
+  const two = decoded(imageGrid([{ pixels, caption: 'T-shirt/top -> Ankle boot', captionColor: 'bad' }], { columns: 1 }));
+  const redRows = (img: Image) => { const b = bbox(pixelsWhere(img, (c) => c[0] > 150 && c[1] < 80 && c[2] < 80)); return b.y1 - b.y0 + 1; };
+  assert.ok(redRows(one) <= 9 && redRows(two) > 12, `caption heights ${redRows(one)} and ${redRows(two)} px`);
+  assert.ok(two.height > one.height);
 });
 
 test('image grid: row labels are drawn left of the rows', () => {

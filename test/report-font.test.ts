@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  charsThatFit, fontCharacters, GLYPH_HEIGHT, GLYPH_WIDTH, glyphBitmap, textHeight, textWidth, truncateText,
+  charsThatFit, fontCharacters, GLYPH_HEIGHT, GLYPH_WIDTH, glyphBitmap, textHeight, textWidth, truncateText, wrapText,
 } from '../src/report/font.ts';
 
 const PRINTABLE = Array.from({ length: 95 }, (_, k) => String.fromCharCode(32 + k));
@@ -51,4 +51,14 @@ test('truncateText keeps short text and marks cuts with two dots', () => {
   assert.equal(truncateText('Ankle boot and more', 10).length, 10);
   assert.equal(truncateText('abc', 2), 'ab');
   assert.equal(truncateText('abc', 0), '');
+});
+
+test('wrapText breaks at spaces, cuts overlong words and marks dropped text', () => {
+  assert.deepEqual(wrapText('Ankle boot -> T-shirt/top', 14, 2), ['Ankle boot ->', 'T-shirt/top']);
+  assert.deepEqual(wrapText('short', 14, 2), ['short']);
+  assert.deepEqual(wrapText('', 5, 2), []);
+  assert.deepEqual(wrapText('Supercalifragilistic', 8, 2), ['Superc..']);
+  assert.deepEqual(wrapText('one two three four', 9, 1), ['one two..']);
+  assert.deepEqual(wrapText('a b c d e f g h i', 3, 2), ['a b', 'c..']);
+  for (const line of wrapText('the quick brown fox jumps over the lazy dog', 10, 3)) assert.ok(line.length <= 10, line);
 });

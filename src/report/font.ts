@@ -158,6 +158,33 @@ export function truncateText(text: string, maxChars: number): string {
   return chars.slice(0, maxChars - 2).join('') + '..';
 }
 
+/**
+ * Breaks `text` at spaces into at most `maxLines` lines of at most `maxChars` characters (greedy);
+ * a word longer than a line is cut, and text left over after the last line marks it with '..'.
+ */
+export function wrapText(text: string, maxChars: number, maxLines: number): string[] {
+  if (maxChars < 1 || maxLines < 1) return [];
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  const lines: string[] = [];
+  let current = '';
+  for (const word of words) {
+    const joined = current ? `${current} ${word}` : word;
+    if ([...joined].length <= maxChars) { current = joined; continue; }
+    if (current) lines.push(current);
+    if (lines.length === maxLines) return markCut(lines, maxChars);
+    current = truncateText(word, maxChars);
+  }
+  if (current) lines.push(current);
+  return lines.length > maxLines ? markCut(lines.slice(0, maxLines), maxChars) : lines;
+}
+
+/** Ends the last line with '..' to show that text was dropped after it. */
+function markCut(lines: string[], maxChars: number): string[] {
+  const last = lines[lines.length - 1];
+  const room = [...last].length + 2 <= maxChars ? `${last}..` : truncateText(`${last}...`, maxChars);
+  return [...lines.slice(0, -1), room];
+}
+
 /** The most characters that fit in `width` pixels at `scale`. */
 export function charsThatFit(width: number, scale = 1): number {
   return Math.max(0, Math.floor((width / scale + 1) / ADVANCE));

@@ -3,7 +3,7 @@
  * Shirt" in red), each image magnified by an integer factor with an optional caption under it.
  */
 import { BAD_RED, GRID, INK, OK_GREEN } from './colors.ts';
-import { charsThatFit, textHeight, textWidth, truncateText } from './font.ts';
+import { charsThatFit, textHeight, textWidth, truncateText, wrapText } from './font.ts';
 import { drawTitle, GAP, LABEL_SCALE, MARGIN, titleHeight, titleWidth } from './plot.ts';
 import { type Color, type GrayPixels, Raster } from './raster.ts';
 
@@ -32,8 +32,13 @@ export interface ImageGridOptions {
   captionScale?: number;
 }
 
-/** Captions longer than this are cut so one long caption cannot widen every column (fits "T-shirt/top -> Ankle boot"). */
-export const MAX_CAPTION_CHARS = 26;
+/**
+ * Captions wrap onto at most two lines of this many characters, so a long caption cannot widen
+ * every column; 14 fits "T-shirt/top ->" over "Ankle boot".
+ */
+export const CAPTION_LINE_CHARS = 14;
+export const CAPTION_LINES = 2;
+const LINE_GAP = 2;
 const CELL_GAP = 12;
 const FRAME: Color = GRID;
 
@@ -48,6 +53,19 @@ function captionColor(spec: GridImage['captionColor'], index: number): Color {
   if (spec === 'bad') return BAD_RED;
   if (Array.isArray(spec) && spec.length === 3 && spec.every((c) => Number.isFinite(c) && c >= 0 && c <= 255)) return spec;
   throw new Error(`imageGrid: images[${index}].captionColor is ${JSON.stringify(spec)}, expected 'ok', 'bad' or [r, g, b] in 0..255`);
+}
+
+/**
+ * A caption as lines of at most `maxChars`: one line when it fits, else broken after a ' -> '
+ * arrow so "true -> predicted" keeps each class whole, else wrapped at spaces.
+ */
+export function captionLines(caption: string, maxChars: number): string[] {
+  if ([...caption].length <= maxChars) return caption ? [caption] : [];
+  const arrow = caption.indexOf(' -> ');
+  if (arrow > 0 && CAPTION_LINES >= 2) {
+    return [caption.slice(0, arrow + 3), caption.slice(arrow + 4)].map((part) => truncateText(part, maxChars));
+  }
+  return wrapText(caption, maxChars, CAPTION_LINES);
 }
 
 function checkImages(images: readonly GridImage[], width: number, height: number): void {
@@ -78,9 +96,12 @@ export function imageGrid(images: readonly GridImage[], options: ImageGridOption
   if (rowLabels.length > rows) throw new Error(`imageGrid: ${rowLabels.length} row labels for ${rows} rows`);
 
   const imgW = srcW * scale, imgH = srcH * scale;
-  const longestCaption = Math.max(0, ...images.map((img) => Math.min([...(img.caption ?? '')].length, MAX_CAPTION_CHARS)));
-  const colWidth = Math.max(imgW, textWidth('x'.repeat(longestCaption), captionScale));
-  const captionRow = images.some((img) => img.caption) ? GAP / 2 + textHeight(captionScale) : 0;
+  const longestCaption = Math.max(0, ...images.map((img) => [...(img.caption ?? '')].length));
+  const colWidth = Math.max(imgW, textWidth('x'.repeat(Math.min(longestCaption, CAPTION_LINE_CHARS)), captionScale));
+  const captions = images.map((img) => captionLines(img.caption ?? '', charsThatFit(colWidth, captionScale)));
+  const lineHeight = textHeight(captionScale) + LINE_GAP;
+  const linesPerCaption = Math.max(...captions.map((lines) => lines.length));
+  const captionRow = linesPerCaption ? GAP / 2 + linesPerCaption * lineHeight : 0;
   const rowHeight = imgH + captionRow;
   const labelScale = imgH >= textHeight(LABEL_SCALE) ? LABEL_SCALE : 1;
   const labelWidth = rowLabels.length ? Math.max(...rowLabels.map((l) => textWidth(l, labelScale))) + 2 * GAP : 0;
@@ -103,10 +124,9 @@ export function imageGrid(images: readonly GridImage[], options: ImageGridOption
     const x = cellX + Math.floor((colWidth - imgW) / 2);
     r.strokeRect(x - 1, cellY - 1, imgW + 2, imgH + 2, FRAME);
     r.blitGray(img.pixels, srcW, srcH, x, cellY, { scale, invert: options.invert });
-    if (img.caption) {
-      const text = truncateText(img.caption, charsThatFit(colWidth, captionScale));
-      r.drawText(text, cellX + colWidth / 2, cellY + imgH + GAP / 2, colors[k], { scale: captionScale, align: 'center' });
-    }
+    captions[k].forEach((line, n) => {
+      r.drawText(line, cellX + colWidth / 2, cellY + imgH + GAP / 2 + n * lineHeight, colors[k], { scale: captionScale, align: 'center' });
+    });
   });
   return r;
 }
