@@ -38,6 +38,8 @@ export interface ImageGridOptions {
  */
 export const CAPTION_LINE_CHARS = 14;
 export const CAPTION_LINES = 2;
+/** Row labels longer than this are cut. */
+export const MAX_ROW_LABEL = 16;
 const LINE_GAP = 2;
 const CELL_GAP = 12;
 const FRAME: Color = GRID;
@@ -62,7 +64,7 @@ function captionColor(spec: GridImage['captionColor'], index: number): Color {
 export function captionLines(caption: string, maxChars: number): string[] {
   if ([...caption].length <= maxChars) return caption ? [caption] : [];
   const arrow = caption.indexOf(' -> ');
-  if (arrow > 0 && CAPTION_LINES >= 2) {
+  if (arrow > 0) {
     return [caption.slice(0, arrow + 3), caption.slice(arrow + 4)].map((part) => truncateText(part, maxChars));
   }
   return wrapText(caption, maxChars, CAPTION_LINES);
@@ -92,7 +94,7 @@ export function imageGrid(images: readonly GridImage[], options: ImageGridOption
 
   const columns = Math.min(options.columns, images.length);
   const rows = Math.ceil(images.length / columns);
-  const rowLabels = options.rowLabels ?? [];
+  const rowLabels = (options.rowLabels ?? []).map((l) => truncateText(l, MAX_ROW_LABEL));
   if (rowLabels.length > rows) throw new Error(`imageGrid: ${rowLabels.length} row labels for ${rows} rows`);
 
   const imgW = srcW * scale, imgH = srcH * scale;
