@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/fmnist_native.node', import.meta.url));
+/** The built addon; FMNIST_NATIVE_ADDON points elsewhere (another build, or a missing one in tests). */
+export const ADDON_PATH = process.env.FMNIST_NATIVE_ADDON ||
+  fileURLToPath(new URL('../../../native/build/Release/fmnist_native.node', import.meta.url));
 
 type F32 = Float32Array;
 type Nullable<T> = T | null;
