@@ -53,32 +53,47 @@ void avg_pool(const PoolShape& s, const float* x, float* y) {
     }
 }
 
+// best = max(best, in), where = position of the first maximum; branch-free so that it vectorises.
+static inline void argmax_step(const float* __restrict in, int32_t base, int channels, float* __restrict best,
+                               int32_t* __restrict where) {
+  for (int c = 0; c < channels; ++c) {
+    const int32_t mask = -(int32_t)(in[c] > best[c]);
+    where[c] = (where[c] & ~mask) | ((base + c) & mask);
+    best[c] = std::max(best[c], in[c]);
+  }
+}
+
 // Each output's gradient goes to the first maximum of its window (as tfjs's cpu backend picks it).
+// The arg-max runs across channels (contiguous in NHWC) with int32 positions so that it vectorises.
 // Parallel over images only: windows of one image overlap when stride < size.
 void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* dx) {
   const long image = (long)s.h * s.w * s.c;
-#pragma omp parallel for schedule(static)
-  for (int n = 0; n < s.n; ++n) {
-    const float* xn = x + n * image;
-    float* dxn = dx + n * image;
-    std::memset(dxn, 0, sizeof(float) * image);
+#pragma omp parallel
+  {
     std::vector<float> best(s.c);
-    std::vector<long> where(s.c);
-    for (int oh = 0; oh < s.oh; ++oh)
-      for (int ow = 0; ow < s.ow; ++ow) {
-        Window win = window(s, oh, ow);
-        std::fill(best.begin(), best.end(), -INFINITY);
-        std::fill(where.begin(), where.end(), -1L);
-        for (int r = win.r0; r < win.r1; ++r)
-          for (int q = win.c0; q < win.c1; ++q) {
-            long base = ((long)r * s.w + q) * s.c;
-            for (int c = 0; c < s.c; ++c)
-              if (xn[base + c] > best[c]) { best[c] = xn[base + c]; where[c] = base + c; }
-          }
-        const float* g = dy + (((long)n * s.oh + oh) * s.ow + ow) * s.c;
-        for (int c = 0; c < s.c; ++c)
-          if (where[c] >= 0) dxn[where[c]] += g[c];
-      }
+    std::vector<int32_t> where(s.c);
+#pragma omp for schedule(static)
+    for (int n = 0; n < s.n; ++n) {
+      const float* xn = x + n * image;
+      float* dxn = dx + n * image;
+      std::memset(dxn, 0, sizeof(float) * image);
+      float* bp = best.data();
+      int32_t* wp = where.data();
+      for (int oh = 0; oh < s.oh; ++oh)
+        for (int ow = 0; ow < s.ow; ++ow) {
+          Window win = window(s, oh, ow);
+          if (win.r0 >= win.r1 || win.c0 >= win.c1) continue;
+          const int32_t first = (win.r0 * s.w + win.c0) * s.c;
+          for (int c = 0; c < s.c; ++c) { bp[c] = xn[first + c]; wp[c] = first + c; }
+          for (int r = win.r0; r < win.r1; ++r)
+            for (int q = win.c0; q < win.c1; ++q) {
+              const int32_t base = (r * s.w + q) * s.c;
+              argmax_step(xn + base, base, s.c, bp, wp);
+            }
+          const float* g = dy + (((long)n * s.oh + oh) * s.ow + ow) * s.c;
+          for (int c = 0; c < s.c; ++c) dxn[wp[c]] += g[c];
+        }
+    }
   }
 }
 
