@@ -53,7 +53,7 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
 
   it('the convolutions really run in the addon', async () => {
     const c = CONV_CASES[2];
-    const { calls } = await countNativeCalls(() => tf.tidy(() => tf.conv2d(tf.ones(c.x) as tf.Tensor4D, tf.ones(c.f) as tf.Tensor4D, c.stride, c.pad as 'same')));
+    const { calls } = await countNativeCalls(() => tf.tidy(() => tf.conv2d(tf.ones(c.x) as tf.Tensor as tf.Tensor4D, tf.ones(c.f) as tf.Tensor as tf.Tensor4D, c.stride, c.pad as 'same')));
     assert.equal(calls.convForward, 1);
   });
 

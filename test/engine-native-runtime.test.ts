@@ -70,8 +70,8 @@ describe('native runtime', { skip: SKIP }, () => {
   it('conv and sgemm stay correct while SIGPROF fires every 200 µs (in-process)', () => {
     const x = input([8, 28, 28, 8], 1), f = input([3, 3, 8, 32], 2), a = input([256, 384], 3), b = input([384, 256], 4);
     const once = () => tf.tidy(() => {
-      const conv = tf.conv2d(tf.tensor(x.values, x.shape) as tf.Tensor4D, tf.tensor(f.values, f.shape) as tf.Tensor4D, 1, 'same');
-      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.conv2d(t as tf.Tensor4D, tf.tensor(f.values, f.shape) as tf.Tensor4D, 2, 'valid'))))(tf.tensor(x.values, x.shape));
+      const conv = tf.conv2d(tf.tensor(x.values, x.shape) as tf.Tensor as tf.Tensor4D, tf.tensor(f.values, f.shape) as tf.Tensor as tf.Tensor4D, 1, 'same');
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.conv2d(t as tf.Tensor4D, tf.tensor(f.values, f.shape) as tf.Tensor as tf.Tensor4D, 2, 'valid'))))(tf.tensor(x.values, x.shape));
       const mm = tf.matMul(tf.tensor(a.values, a.shape), tf.tensor(b.values, b.shape));
       return [conv, dx, mm].map((t) => Float32Array.from(t.dataSync() as Float32Array));
     });
