@@ -2,6 +2,7 @@
  * `fmnist`: the command-line entry. Errors print as one clear line (with the stack only when
  * FMNIST_DEBUG is set) and exit with status 1; usage errors exit with 2.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
 import { FMNIST_LAB_VERSION } from '../pipeline/versions.ts';
 import { dataCommand } from './data.ts';
@@ -20,6 +21,7 @@ export function program(): Command {
 }
 
 export async function main(argv = process.argv): Promise<number> {
+  tf.enableProdMode(); // no debug checks, and no console banner suggesting tfjs-node
   const p = program();
   p.exitOverride();
   for (const c of p.commands) c.exitOverride();
