@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 
@@ -86,10 +87,12 @@ function addBridge(module: WasmModule): WasmModule {
  * `onAbort`, or (instantiation) through our hook.
  */
 async function run(
-  factory: Factory, what: string, flavour: WasmFlavour, logicalCores: number, config: Record<string, unknown> = {},
+  factory: Factory, what: string, flavour: WasmFlavour, logicalCores: number,
+  configure: (fail: (e: Error) => void) => Record<string, unknown> = () => ({}),
 ): Promise<WasmModule> {
   let fail: (e: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => { fail = reject; });
+  const config = configure((e) => fail(e));
   config.onAbort = (msg: string) => fail(new Error(`${what} aborted: ${msg}`));
   config.instantiateWasm = instantiateFromDisk(flavour, logicalCores, fail);
   const before = processHandlers();
@@ -127,6 +130,46 @@ export async function loadSingleThreaded(simd: boolean): Promise<WasmModule> {
 }
 
 /**
+ * Emscripten's pthread pool makes its workers with `new Worker(file)`, the global that its Node
+ * glue sets to worker_threads' Worker. Ours differs in two ways: workers get no execArgv (the
+ * parent's flags, such as --import tsx or --input-type, are useless to the plain-JS worker and
+ * some make it fail to start), and an error while the pool starts goes to `onStartError` (so that
+ * loading fails and we fall back) instead of being thrown from an event handler (a crash).
+ */
+class PoolWorkers {
+  readonly created: NodeWorker[] = [];
+  readonly WorkerClass: typeof NodeWorker;
+  starting = true;
+
+  constructor(onStartError: (e: Error) => void) {
+    const pool = this;
+    this.WorkerClass = class PoolWorker extends NodeWorker {
+      constructor(file: string | URL, options: WorkerOptions = {}) {
+        super(file, { ...options, execArgv: [] });
+        pool.created.push(this);
+      }
+
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        if (event === 'error' && pool.starting) {
+          onStartError(new Error(`a wasm pool worker failed to start: ${(args[0] as Error)?.message}`));
+          return true;
+        }
+        return super.emit(event, ...args);
+      }
+    };
+  }
+
+  /** Called by locateFile just before Emscripten's `new Worker(...)`. */
+  install(): void {
+    (globalThis as { Worker?: unknown }).Worker = this.WorkerClass;
+  }
+
+  async terminateAll(): Promise<void> {
+    await Promise.all(this.created.map((w) => w.terminate()));
+  }
+}
+
+/**
  * The threaded SIMD module with a pool of `threads` (1..8). Emscripten starts all its workers
  * before the module resolves, and none later for pools of at most 8, so the temporary scripts are
  * removed as soon as it is up.
@@ -141,6 +184,7 @@ export async function loadThreaded(threads: number): Promise<WasmModule> {
     wasmWorkerContents: string;
   };
   const dir = mkdtempSync(join(tmpdir(), 'fmnist-wasm-'));
+  let workers: PoolWorkers | undefined;
   try {
     const worker = join(dir, 'worker.cjs');
     const main = join(dir, 'main.cjs');
@@ -149,10 +193,23 @@ export async function loadThreaded(threads: number): Promise<WasmModule> {
     // Workers evaluate this file in global scope and call the factory by this name.
     writeFileSync(main, `var WasmBackendModuleThreadedSimd = ${factory.toString()}`);
     // The C++ side takes cores / 2 threads (it assumes hyper-threading), hence 2 * threads.
-    return await run(factory, 'tfjs-backend-wasm (threaded-simd)', 'threaded-simd', 2 * threads, {
-      locateFile: (path: string, prefix: string) => (path.endsWith('.worker.js') ? worker : prefix + path),
-      mainScriptUrlOrBlob: main,
+    const module = await run(factory, 'tfjs-backend-wasm (threaded-simd)', 'threaded-simd', 2 * threads, (fail) => {
+      workers = new PoolWorkers(fail);
+      const pool = workers;
+      return {
+        locateFile: (path: string, prefix: string) => {
+          if (!path.endsWith('.worker.js')) return prefix + path;
+          pool.install();
+          return worker;
+        },
+        mainScriptUrlOrBlob: main,
+      };
     });
+    workers!.starting = false;
+    return module;
+  } catch (err) {
+    await workers?.terminateAll();
+    throw err;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
