@@ -73,10 +73,7 @@ export function currentBackend(): BackendInfo | undefined {
  * Same math as those, a settable `learningRate` (and `setLearningRate()`), and `getWeights()` /
  * `setWeights()` in tfjs's layout that round-trip the full state. 'sgd' with `momentum` is momentum SGD.
  */
-export function createFusedOptimizer(name: 'adam' | 'sgd', params: FusedOptimizerParams): tf.Optimizer | undefined;
-/** The same from a loose record of options (e.g. a parsed config); the values are checked at run time. */
-export function createFusedOptimizer(name: 'adam' | 'sgd', params: Record<string, number | boolean>): tf.Optimizer | undefined;
-export function createFusedOptimizer(name: 'adam' | 'sgd', params: FusedOptimizerParams | Record<string, number | boolean>): tf.Optimizer | undefined {
-  return createNativeOptimizer(name, params as FusedOptimizerParams);
+export function createFusedOptimizer(name: 'adam' | 'sgd', params: FusedOptimizerParams): tf.Optimizer | undefined {
+  return createNativeOptimizer(name, params);
 }
 export type { FusedOptimizerParams };

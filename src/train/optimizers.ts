@@ -10,18 +10,13 @@ import { NadamOptimizer } from './nadam.ts';
 /** Keras's epsilon default (tfjs uses its backend epsilon otherwise). */
 const KERAS_EPSILON = 1e-7;
 
-type FusedHook = {
-  createFusedOptimizer?: (name: 'adam' | 'sgd', p: Record<string, number | boolean>) => tf.Optimizer | undefined;
-};
-
 export function createOptimizer(c: OptimizerConfig): tf.Optimizer {
   const lr = c.learningRate ?? DEFAULT_LR[c.name];
   const eps = c.epsilon ?? KERAS_EPSILON;
   const beta1 = c.beta1 ?? 0.9;
   const beta2 = c.beta2 ?? 0.999;
-  const fusable = c.name === 'adam' || c.name === 'sgd';
-  const fused = fusable
-    ? (engine as FusedHook).createFusedOptimizer?.(c.name as 'adam' | 'sgd', {
+  const fused = c.name === 'adam' || c.name === 'sgd'
+    ? engine.createFusedOptimizer(c.name, {
       learningRate: lr, beta1, beta2, epsilon: eps, momentum: c.momentum ?? 0, nesterov: c.nesterov ?? false,
     })
     : undefined;
