@@ -54,16 +54,18 @@ test('train a small CNN on a real-data slice through the CLI and reach the accur
   const pr = fmnist(['predict', '--run', String(res.run), '--store', store, img, '--json']);
   assert.equal(pr.status, 0, pr.stderr);
   assert.equal(JSON.parse(pr.stdout)[0].top[0].label, 'Ankle boot');
+  const missing = fmnist(['predict', '--run', String(res.run), '--store', store, '/nonexistent.png']);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^error: \/nonexistent\.png: cannot read image \(ENOENT\)$/m);
 });
 
 test('bad input gets one clear error line, no stack trace', () => {
   const cases: [string[], RegExp][] = [
-    [['train', '--model', 'smal-cnn', '--store', store], /^error: unknown model 'smal-cnn': neither a zoo model nor a spec file; did you mean small-cnn/],
-    [['train', '--val', '1.5', '--store', store], /^error: --val: '1\.5' is not a validation split/],
-    [['train', '--data-dir', '/nonexistent', '--store', store], /^error: --data-dir \/nonexistent: missing train-images-idx3-ubyte\[\.gz\]/],
+    [['train', '--model', 'smal-cnn', '--store', store], /^error: unknown model 'smal-cnn': neither a zoo model nor a spec file; did you mean small-cnn/m],
+    [['train', '--val', '1.5', '--store', store], /^error: --val: '1\.5' is not a validation split/m],
+    [['train', '--data-dir', '/nonexistent', '--store', store], /^error: --data-dir \/nonexistent: missing train-images-idx3-ubyte\[\.gz\]/m],
     [['train', '--epochs', '0'], /option '-e, --epochs <n>' argument '0' is invalid\. expected an integer ≥ 1/],
-    [['eval', '999', '--store', store], /^error: run 999 not found in /],
-    [['predict', '--run', '1', '--store', store, '/nonexistent.png'], /^error: \/nonexistent\.png: cannot read image \(ENOENT\)/],
+    [['eval', '999', '--store', store], /^error: run 999 not found in /m],
   ];
   for (const [args, re] of cases) {
     const r = fmnist(args);
