@@ -1,0 +1,44 @@
+/**
+ * The harness drives each engine under test (a tfjs backend in a Node child, PyTorch in a Python
+ * child) as a long-lived worker, so rounds of different engines can alternate and share the
+ * machine's load. Requests are JSON lines on the worker's stdin; answers are JSON lines on its
+ * file descriptor 3, which keeps them apart from whatever libraries print on stdout.
+ */
+import type { ModelSpec } from '../../src/models/types.ts';
+
+export type Request =
+  | { op: 'info' }
+  | { op: 'load'; spec: ModelSpec; batchSize: number; seed: number }
+  /** `threads` only applies to PyTorch: our engine runs as shipped. */
+  | { op: 'train'; batches: number; threads?: number }
+  | { op: 'infer'; batchSize: number; batches: number; threads?: number }
+  | { op: 'latency'; count: number; threads?: number }
+  | { op: 'quit' };
+
+export interface LoadReply { params: number }
+/** `leakedTensors` (tfjs only): tensors alive after the round minus before; should be 0. */
+export interface TimedReply { images: number; seconds: number; leakedTensors?: number }
+export interface LatencyReply { ms: number[] }
+
+export interface TfjsInfo {
+  engine: 'tfjs';
+  backend: string;
+  threads: number;
+  detail: string;
+  versions: Record<string, string>;
+  node: string;
+}
+
+export interface TorchInfo {
+  torch: string;
+  python: string;
+  /** torch.get_num_threads() before anything sets it: PyTorch's own choice. */
+  defaultThreads: number;
+  cpus: number;
+  interopThreads: number;
+  ompWaitPolicy: string;
+  mkldnn: boolean;
+  blas: { kind: string; path: string; mapped: string[] };
+}
+
+export type ErrorReply = { error: string };
