@@ -9,7 +9,7 @@
  * lib/engines.ts torchSettings is tried in a short screening round, and the fastest is timed
  * alongside the default. Our engine runs as shipped.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -56,6 +56,7 @@ Options:
   --python PATH         interpreter with PyTorch (default ${DEFAULT_PYTHON})
   --json                print the JSON report on stdout (the table goes to stderr)
   --out FILE            where to write the JSON report (default .bench/train-<time>.json)
+  --show FILE           print the tables of a saved JSON report and exit
   --verbose             pass the workers' stderr through
   -h, --help            this text`;
 
@@ -75,6 +76,7 @@ interface Options {
   python: string;
   json: boolean;
   out?: string;
+  show?: string;
   verbose: boolean;
 }
 
@@ -111,7 +113,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       'round-seconds': { type: 'string' }, 'batch-size': { type: 'string' }, 'infer-batches': { type: 'string' },
       latency: { type: 'string' }, 'latency-count': { type: 'string' }, 'cpu-batches': { type: 'string' },
       'no-torch': { type: 'boolean' }, 'no-inference': { type: 'boolean' }, python: { type: 'string' },
-      json: { type: 'boolean' }, out: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' }, out: { type: 'string' }, show: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) return undefined;
@@ -139,6 +141,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     python: v.python ?? DEFAULT_PYTHON,
     json: v.json ?? false,
     out: v.out,
+    show: v.show,
     verbose: v.verbose ?? false,
   };
 }
@@ -333,6 +336,10 @@ export async function main(argv: string[]): Promise<number> {
   const o = parseOptions(argv);
   if (!o) {
     console.log(HELP);
+    return 0;
+  }
+  if (o.show) {
+    console.log(formatReport(JSON.parse(readFileSync(o.show, 'utf8')) as Report));
     return 0;
   }
   const started = new Date();

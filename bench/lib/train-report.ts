@@ -1,5 +1,5 @@
 /** The train benchmark's report: its JSON shape and the text tables printed from it. */
-import { table } from '../../src/evaluate/format.ts';
+import { table } from './table.ts';
 import type { TfjsInfo, TorchInfo } from './protocol.ts';
 import type { Spread } from './stats.ts';
 
@@ -119,7 +119,7 @@ export function formatReport(r: Report): string {
   if (r.torch) out.push(...describeTorch(r.torch, r.strippedVars));
   if (!m0) return out.join('\n');
   out.push('');
-  out.push(`Training, images/s (batch ${m0.batchSize}, median of ${rounds} rounds; ratios are ours / PyTorch round by round: median [min-max]):`);
+  out.push(`Training, images/s (batch ${m0.batchSize}, median of ${rounds} round${rounds === 1 ? '' : 's'}; ratios are ours / PyTorch round by round: median [min-max]):`);
   out.push(rateTable(r.models, (m) => m.train, backends, true));
   if (r.models.some((m) => m.infer)) {
     out.push('');
