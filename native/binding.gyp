@@ -1,7 +1,7 @@
 # Builds the `native` tfjs backend's addon (see README.md beside this file).
 # Needs Debian's libdnnl-dev (oneDNN 2.6.3) and libopenblas-openmp-dev: both use GNU OpenMP, so the
 # process has a single OpenMP thread pool. x86-64-v2 baseline; oneDNN and OpenBLAS pick AVX2/AVX-512
-# kernels at run time, and our own element-wise loops are cloned for AVX2 (target_clones).
+# kernels at run time; our one hand-vectorised hot loop is cloned for x86-64-v3 (target_clones).
 {
   "targets": [
     {
@@ -26,7 +26,9 @@
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0"],
       "cflags_cc": ["-std=c++17", "-O3", "-march=x86-64-v2", "-fopenmp", "-fexceptions", "-fno-math-errno"],
-      "ldflags": ["-fopenmp"],
+      # The OpenMP build of OpenBLAS by path (rpath too): the libopenblas.so.0 alternative in the
+      # default search path may point at the pthreads build, which would bring a second thread pool.
+      "ldflags": ["-fopenmp", "-L/usr/lib/x86_64-linux-gnu/openblas-openmp", "-Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp"],
       "libraries": ["-ldnnl", "-lopenblas", "-lgomp"]
     }
   ]

@@ -3,7 +3,9 @@
  * maxpool2, dense128 relu, dense10 softmax; Adam; batch 128) on one backend, in training images/s,
  * plus where the time goes: time inside each addon function vs everything else (tfjs/JS).
  *
- *   node --import tsx native/bench/small-cnn.ts [native|cpu|wasm] [batches=30]
+ *   node --import tsx native/bench/small-cnn.ts [native|cpu|wasm] [batches=30] [warmup=3]
+ *
+ * (The cpu backend needs about a minute per batch: use `cpu 1 1`.)
  *
  * Random data: throughput does not depend on the values. Timings on a shared 2-core machine are noisy.
  */
@@ -14,6 +16,7 @@ import { addon } from '../../src/engine/native/addon.ts';
 
 const backend = (process.argv[2] ?? 'native') as BackendChoice;
 const batches = Number(process.argv[3] ?? 30);
+const warmup = Number(process.argv[4] ?? 3);
 const BATCH = 128;
 
 const info = await initBackend(backend);
@@ -53,14 +56,12 @@ function instrument(): Map<string, { ms: number; calls: number }> {
 const model = smallCnn();
 const xs = tf.randomUniform([BATCH, 28, 28, 1]);
 const ys = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32') as tf.Tensor1D, 10);
-for (let i = 0; i < 3; i++) await model.trainOnBatch(xs, ys); // warm-up: primitive creation, JIT
+for (let i = 0; i < warmup; i++) await model.trainOnBatch(xs, ys); // warm-up: primitive creation, JIT
 
 const stats = instrument();
-const gcBefore = performance.now();
 const t0 = performance.now();
 for (let i = 0; i < batches; i++) await model.trainOnBatch(xs, ys);
 const elapsed = performance.now() - t0;
-void gcBefore;
 
 const perStep = elapsed / batches;
 console.log(`${(BATCH * batches / (elapsed / 1000)).toFixed(0)} images/s (${perStep.toFixed(1)} ms per batch of ${BATCH}, ${batches} batches)`);

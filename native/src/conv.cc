@@ -9,6 +9,7 @@
 #include <cblas.h>
 #include <omp.h>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -222,42 +223,82 @@ static void conv_backward_filter_onednn(const ConvShape& s, const float* x, cons
   cpu_stream().wait();
 }
 
-// Few filter taps (kh * kw * c, e.g. a first layer on 1-channel images): accumulate dy ⊗ x tap by tap
-// straight from NHWC, each thread into its own copy of dw, vectorised over output channels.
-// oneDNN's backward-weights and OpenBLAS alike are poor at this shape (a 9 x 32 result reduced over
-// 100k pixels): 16-37 ms vs this kernel's few ms for the small CNN's first layer.
+// Few filter taps (kh * kw * c, e.g. a first layer on 1-channel images): dw = colᵀ · dy, a tiny
+// result (9 x 32) reduced over every output pixel. OpenBLAS and oneDNN's backward-weights are both poor at
+// this shape (15 ms and 24+ ms of CPU for the small CNN's first layer). Here the pixels go in tiles: a tile's
+// im2col rows are built in a small buffer, then each (tap, 8 output channels) accumulator stays in a
+// register across the tile; each thread sums into its own copy of dw.
+typedef float v8f __attribute__((vector_size(32)));
+
 __attribute__((target_clones("arch=x86-64-v3", "default")))
+static void few_taps_tile(const float* col, const float* g, int rows, int taps, int o, float* acc) {
+  const int ov = o / 8 * 8;
+  for (int k = 0; k < taps; ++k) {
+    float* a = acc + (long)k * o;
+    int ob = 0;
+    for (; ob + 32 <= ov; ob += 32) {  // 4 accumulators
+      v8f s0, s1, s2, s3;
+      std::memcpy(&s0, a + ob, 32); std::memcpy(&s1, a + ob + 8, 32);
+      std::memcpy(&s2, a + ob + 16, 32); std::memcpy(&s3, a + ob + 24, 32);
+      for (int p = 0; p < rows; ++p) {
+        const float xv = col[(long)p * taps + k];
+        const float* gp = g + (long)p * o + ob;
+        v8f g0, g1, g2, g3;
+        std::memcpy(&g0, gp, 32); std::memcpy(&g1, gp + 8, 32); std::memcpy(&g2, gp + 16, 32); std::memcpy(&g3, gp + 24, 32);
+        s0 += xv * g0; s1 += xv * g1; s2 += xv * g2; s3 += xv * g3;
+      }
+      std::memcpy(a + ob, &s0, 32); std::memcpy(a + ob + 8, &s1, 32);
+      std::memcpy(a + ob + 16, &s2, 32); std::memcpy(a + ob + 24, &s3, 32);
+    }
+    for (; ob + 8 <= ov; ob += 8) {
+      v8f s0;
+      std::memcpy(&s0, a + ob, 32);
+      for (int p = 0; p < rows; ++p) {
+        v8f g0;
+        std::memcpy(&g0, g + (long)p * o + ob, 32);
+        s0 += col[(long)p * taps + k] * g0;
+      }
+      std::memcpy(a + ob, &s0, 32);
+    }
+    for (; ob < o; ++ob)
+      for (int p = 0; p < rows; ++p) a[ob] += col[(long)p * taps + k] * g[(long)p * o + ob];
+  }
+}
+
 static void backward_filter_few_taps(const ConvShape& s, const float* x, const float* dy, float* dw) {
-  const long taps = (long)s.kh * s.kw * s.c, size = taps * s.o;
+  const long taps = (long)s.kh * s.kw * s.c, size = taps * s.o, total = (long)s.n * s.oh * s.ow;
+  constexpr long kTile = 256;
   const int threads = omp_get_max_threads();
   std::vector<float> partial((size_t)threads * size, 0.f);
 #pragma omp parallel num_threads(threads)
   {
     float* acc = partial.data() + (size_t)omp_get_thread_num() * size;
-#pragma omp for collapse(2) schedule(static)
-    for (int n = 0; n < s.n; ++n)
-      for (int oh = 0; oh < s.oh; ++oh)
-        for (int ow = 0; ow < s.ow; ++ow) {
-          const float* __restrict g = dy + (((long)n * s.oh + oh) * s.ow + ow) * s.o;
-          for (int i = 0; i < s.kh; ++i) {
-            const int ih = oh * s.sh - s.pt + i;
-            if (ih < 0 || ih >= s.h) continue;
-            for (int j = 0; j < s.kw; ++j) {
-              const int iw = ow * s.sw - s.pl + j;
-              if (iw < 0 || iw >= s.w) continue;
-              const float* xin = x + (((long)n * s.h + ih) * s.w + iw) * s.c;
-              float* __restrict a = acc + ((long)i * s.kw + j) * s.c * s.o;
-              for (int ci = 0; ci < s.c; ++ci) {
-                const float xv = xin[ci];
-                float* __restrict row = a + (long)ci * s.o;
-                int o = 0;
-                for (; o + 8 <= s.o; o += 8)  // fixed-length blocks: no per-call alias checks or peeling
-                  for (int u = 0; u < 8; ++u) row[o + u] += xv * g[o + u];
-                for (; o < s.o; ++o) row[o] += xv * g[o];
-              }
+    std::vector<float> col((size_t)kTile * taps);
+#pragma omp for schedule(static)
+    for (long t0 = 0; t0 < total; t0 += kTile) {
+      const int rows = (int)std::min(kTile, total - t0);
+      int ow = (int)(t0 % s.ow), oh = (int)((t0 / s.ow) % s.oh), n = (int)(t0 / ((long)s.ow * s.oh));
+      for (int r = 0; r < rows; ++r) {
+        float* dst = col.data() + (long)r * taps;
+        for (int i = 0; i < s.kh; ++i) {
+          const int ih = oh * s.sh - s.pt + i;
+          const bool row_inside = ih >= 0 && ih < s.h;
+          const float* xrow = x + ((long)n * s.h + ih) * s.w * s.c;
+          for (int j = 0; j < s.kw; ++j) {
+            const int iw = ow * s.sw - s.pl + j;
+            float* d = dst + ((long)i * s.kw + j) * s.c;
+            if (row_inside && iw >= 0 && iw < s.w) {
+              const float* src = xrow + (long)iw * s.c;
+              for (int ci = 0; ci < s.c; ++ci) d[ci] = src[ci];  // c is small: no memcpy calls
+            } else {
+              for (int ci = 0; ci < s.c; ++ci) d[ci] = 0.f;
             }
           }
         }
+        if (++ow == s.ow) { ow = 0; if (++oh == s.oh) { oh = 0; ++n; } }
+      }
+      few_taps_tile(col.data(), dy + t0 * s.o, rows, (int)taps, s.o, acc);
+    }
   }
   for (long k = 0; k < size; ++k) {
     float sum = 0.f;
