@@ -3,9 +3,9 @@
  * maxpool2, dense128 relu, dense10 softmax; Adam; batch 128) on one backend, in training images/s,
  * plus where the time goes: time inside each addon function vs everything else (tfjs/JS).
  *
- *   node --import tsx native/bench/small-cnn.ts [native|cpu|wasm] [batches=30] [warmup=3]
+ *   node --import tsx native/bench/small-cnn.ts [native|cpu|wasm] [batches=30] [warmup=3] [batch=128]
  *
- * (The cpu backend needs about a minute per batch: use `cpu 1 1`.)
+ * (The cpu backend needs minutes per batch of 128: try `cpu 2 1 16`; images/s barely depends on the batch there.)
  *
  * Random data: throughput does not depend on the values. Timings on a shared 2-core machine are noisy.
  */
@@ -17,7 +17,7 @@ import { addon } from '../../src/engine/native/addon.ts';
 const backend = (process.argv[2] ?? 'native') as BackendChoice;
 const batches = Number(process.argv[3] ?? 30);
 const warmup = Number(process.argv[4] ?? 3);
-const BATCH = 128;
+const BATCH = Number(process.argv[5] ?? 128);
 
 const info = await initBackend(backend);
 console.log(`backend ${info.name}: ${info.detail}`);
@@ -36,18 +36,21 @@ function smallCnn(): tfl.Sequential {
   return m;
 }
 
-/** Wraps every addon function to accumulate its wall time (only meaningful on the native backend). */
-function instrument(): Map<string, { ms: number; calls: number }> {
-  const stats = new Map<string, { ms: number; calls: number }>();
+/** Wraps every addon function to accumulate its wall and CPU time (only on the native backend). */
+function instrument(): Map<string, { ms: number; cpuMs: number; calls: number }> {
+  const stats = new Map<string, { ms: number; cpuMs: number; calls: number }>();
   if (info.name !== 'native') return stats;
   const a = addon() as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of Object.keys(a)) {
     const f = a[name];
-    const s = { ms: 0, calls: 0 };
+    const s = { ms: 0, cpuMs: 0, calls: 0 };
     stats.set(name, s);
     a[name] = (...args: unknown[]) => {
-      const t0 = performance.now();
-      try { return f(...args); } finally { s.ms += performance.now() - t0; s.calls++; }
+      const t0 = performance.now(), c0 = process.cpuUsage();
+      try { return f(...args); } finally {
+        const c = process.cpuUsage(c0);
+        s.ms += performance.now() - t0; s.cpuMs += (c.user + c.system) / 1000; s.calls++;
+      }
     };
   }
   return stats;
@@ -59,19 +62,26 @@ const ys = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32') as tf.Tensor1D, 1
 for (let i = 0; i < warmup; i++) await model.trainOnBatch(xs, ys); // warm-up: primitive creation, JIT
 
 const stats = instrument();
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < batches; i++) await model.trainOnBatch(xs, ys);
 const elapsed = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 
 const perStep = elapsed / batches;
-console.log(`${(BATCH * batches / (elapsed / 1000)).toFixed(0)} images/s (${perStep.toFixed(1)} ms per batch of ${BATCH}, ${batches} batches)`);
+console.log(`${(BATCH * batches / (elapsed / 1000)).toFixed(0)} images/s (${perStep.toFixed(1)} ms per batch of ${BATCH}, ${batches} batches); ` +
+  `CPU time ${(cpuMs / batches).toFixed(1)} ms per batch (all threads)`);
 if (stats.size) {
   const rows = [...stats].filter(([, s]) => s.calls > 0).sort((p, q) => q[1].ms - p[1].ms);
   const nativeMs = rows.reduce((sum, [, s]) => sum + s.ms, 0) / batches;
-  console.log(`per batch: native ${nativeMs.toFixed(1)} ms (${(100 * nativeMs / perStep).toFixed(0)} %), ` +
-    `tfjs/JS overhead ${(perStep - nativeMs).toFixed(1)} ms (${(100 * (perStep - nativeMs) / perStep).toFixed(0)} %)`);
+  const nativeCpu = rows.reduce((sum, [, s]) => sum + s.cpuMs, 0) / batches;
+  console.log(`per batch: native ${nativeMs.toFixed(1)} ms wall (${(100 * nativeMs / perStep).toFixed(0)} %), ` +
+    `tfjs/JS overhead ${(perStep - nativeMs).toFixed(1)} ms wall (${(100 * (perStep - nativeMs) / perStep).toFixed(0)} %); ` +
+    `CPU: native ${nativeCpu.toFixed(1)} ms, other ${(cpuMs / batches - nativeCpu).toFixed(1)} ms`);
   for (const [name, s] of rows) {
-    console.log(`  ${name.padEnd(20)} ${(s.ms / batches).toFixed(2).padStart(7)} ms/batch  ${(s.calls / batches).toFixed(0).padStart(4)} calls/batch`);
+    console.log(`  ${name.padEnd(20)} ${(s.ms / batches).toFixed(2).padStart(7)} ms wall ${(s.cpuMs / batches).toFixed(2).padStart(7)} ms CPU ` +
+      `${(s.calls / batches).toFixed(0).padStart(4)} calls per batch`);
   }
 }
 console.log(`tensors alive: ${tf.memory().numTensors}`);

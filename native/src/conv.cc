@@ -1,10 +1,16 @@
 // 2-D convolution, NHWC activations and HWIO filters (tfjs layouts).
 //
-// Library choice, measured on the small CNN (batch 128, 2 cores) in the prototype:
-//  - forward and backward-data: oneDNN primitives on oneDNN's blocked layouts, reordering our NHWC/HWIO
-//    buffers in and out. Its plain-NHWC path was slower, and pathologically so for backward-data.
-//  - backward-filter: im2col + OpenBLAS sgemm beat oneDNN's backward-weights primitive.
-// oneDNN primitives, reorders and the blocked scratch buffers are cached per shape.
+// Library choice by measurement (CPU ms on one core, small CNN at batch 128: conv1 3x3x1->32 at 28x28,
+// conv2 3x3x32->64 at 14x14; this shared 2-core machine, so +-10 %):
+//  - forward and backward-data: oneDNN primitives (jit:avx2) directly on NHWC activations, filters
+//    reordered to oneDNN's blocked layout. Letting oneDNN pick blocked activations (plus reorders in and
+//    out) cost more here: conv1 fwd 4.8 vs 2.9, conv2 fwd 26.1 vs 24.5, conv2 backward-data 24.7 vs 23.3.
+//    (A prototype on another machine found the opposite, with a pathological NHWC backward-data; not so
+//    with Debian's oneDNN 2.6.3 on this CPU, which runs jit:avx2 for all three NHWC primitives.)
+//  - backward-filter: oneDNN's backward-weights for ordinary shapes (conv2: 32 vs 72-127 wall ms
+//    for im2col + OpenBLAS sgemm); a tiled kernel of our own when the filter has few taps (conv1);
+//    one sgemm for unpadded 1x1 convolutions.
+// oneDNN primitives, reorders and the blocked filter buffers are cached per shape.
 #include <dnnl.hpp>
 #include <cblas.h>
 #include <omp.h>
@@ -76,8 +82,8 @@ static memory::dims dst_dims(const ConvShape& s) { return {s.n, s.o, s.oh, s.ow}
 static memory::dims wei_dims(const ConvShape& s) { return {s.o, s.c, s.kh, s.kw}; }
 
 static dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool bias) {
-  memory::desc src(src_dims(s), dt::f32, tag::any), wei(wei_dims(s), dt::f32, tag::any),
-      dst(dst_dims(s), dt::f32, tag::any), b({s.o}, dt::f32, tag::x);
+  memory::desc src(src_dims(s), dt::f32, tag::nhwc), wei(wei_dims(s), dt::f32, tag::any),
+      dst(dst_dims(s), dt::f32, tag::nhwc), b({s.o}, dt::f32, tag::x);
   memory::dims strides{s.sh, s.sw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
   if (bias)
     return {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, wei, b, dst, strides, pad_l, pad_r};
@@ -177,8 +183,8 @@ static std::unique_ptr<BackwardDataPlan> make_backward_data(const ConvShape& s) 
   auto plan = std::make_unique<BackwardDataPlan>();
   auto& eng = cpu_engine();
   dnnl::convolution_forward::primitive_desc hint(forward_desc(s, false), eng);
-  memory::desc diff_src(src_dims(s), dt::f32, tag::any), wei(wei_dims(s), dt::f32, tag::any),
-      diff_dst(dst_dims(s), dt::f32, tag::any);
+  memory::desc diff_src(src_dims(s), dt::f32, tag::nhwc), wei(wei_dims(s), dt::f32, tag::any),
+      diff_dst(dst_dims(s), dt::f32, tag::nhwc);
   dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, diff_src, wei, diff_dst, {s.sh, s.sw},
                                           {s.pt, s.pl}, {s.pb, s.pr});
   dnnl::convolution_backward_data::primitive_desc pd(d, eng, hint);
@@ -202,8 +208,8 @@ static std::unique_ptr<BackwardWeightsPlan> make_backward_weights(const ConvShap
   auto plan = std::make_unique<BackwardWeightsPlan>();
   auto& eng = cpu_engine();
   dnnl::convolution_forward::primitive_desc hint(forward_desc(s, false), eng);
-  memory::desc src(src_dims(s), dt::f32, tag::any), diff_wei(wei_dims(s), dt::f32, tag::any),
-      diff_dst(dst_dims(s), dt::f32, tag::any);
+  memory::desc src(src_dims(s), dt::f32, tag::nhwc), diff_wei(wei_dims(s), dt::f32, tag::any),
+      diff_dst(dst_dims(s), dt::f32, tag::nhwc);
   dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, src, diff_wei, diff_dst, {s.sh, s.sw},
                                              {s.pt, s.pl}, {s.pb, s.pr});
   dnnl::convolution_backward_weights::primitive_desc pd(d, eng, hint);
@@ -307,10 +313,8 @@ static void backward_filter_few_taps(const ConvShape& s, const float* x, const f
   }
 }
 
-// Measured per shape class (small CNN, batch 128, 1-2 threads on this 2-core machine, noisy):
-//  - 3x3x32 -> 64 at 14x14: oneDNN backward-weights 43-58 ms; im2col + OpenBLAS sgemm 72-127 ms.
-//  - 3x3x1 -> 32 at 28x28: few-taps kernel above; oneDNN 24-37 ms, im2col + sgemm 16-46 ms.
-//  - 1x1 stride 1 unpadded: the input already is the im2col matrix, one sgemm.
+// Backward-filter by shape class (see the top of this file); for 1x1 stride-1 unpadded convolutions the
+// input already is the im2col matrix, so one sgemm.
 void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const long k = (long)s.kh * s.kw * s.c, total = (long)s.n * s.oh * s.ow;
   const bool pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pt == 0 && s.pl == 0 && s.oh == s.h && s.ow == s.w;

@@ -5,6 +5,8 @@
 #include <cblas.h>
 #include <algorithm>
 #include <cstring>
+#include <omp.h>
+#include <vector>
 #include "kernels.h"
 
 namespace fm {
@@ -15,15 +17,42 @@ namespace fm {
 // or 512 (consistently, tmp benchmark of OpenBLAS alone), so long reductions run in slices of <= 192.
 static void sgemm_chunked(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                           float beta, float* c, int ldc) {
+  const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
   const int slices = k > 2 * std::max(m, n) && k > 384 ? (k + 191) / 192 : 1;
-  for (int s = 0; s < slices; ++s) {
-    const int k0 = (int)((long)k * s / slices), k1 = (int)((long)k * (s + 1) / slices);
-    // Column k0 of op(a) and row k0 of op(b).
-    const float* as = ta ? a + (long)k0 * lda : a + k0;
-    const float* bs = tb ? b + k0 : b + (long)k0 * ldb;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k1 - k0, 1.f, as,
-                lda, bs, ldb, s == 0 ? beta : 1.f, c, ldc);
+  if (slices == 1) {
+    cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
+    return;
   }
+  // Column k0 of op(a) and row k0 of op(b).
+  auto slice = [&](int s, float* dst, float slice_beta) {
+    const int k0 = (int)((long)k * s / slices), k1 = (int)((long)k * (s + 1) / slices);
+    cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k1 - k0, 1.f, ta ? a + (long)k0 * lda : a + k0, lda,
+                tb ? b + k0 : b + (long)k0 * ldb, ldb, slice_beta, dst, n);
+  };
+  // One parallel region over the slices (OpenBLAS runs single-threaded inside it), each thread into
+  // its own result, summed at the end: many small multi-threaded calls cost a fork/join each.
+  const int threads = std::min(omp_get_max_threads(), slices);
+  std::vector<float> partial((size_t)std::max(0, threads - 1) * m * n);
+  std::vector<float> own((size_t)m * n);
+  for (int i = 0; i < m; ++i) std::memcpy(own.data() + (size_t)i * n, c + (size_t)i * ldc, sizeof(float) * n);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    float* dst = t == 0 ? own.data() : partial.data() + (size_t)(t - 1) * m * n;
+    bool first = true;
+#pragma omp for schedule(static)
+    for (int s = 0; s < slices; ++s) {
+      slice(s, dst, first ? (t == 0 ? beta : 0.f) : 1.f);
+      first = false;
+    }
+    if (first && t > 0) std::fill(dst, dst + (size_t)m * n, 0.f);  // a thread without slices
+  }
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      float v = own[(size_t)i * n + j];
+      for (int t = 1; t < threads; ++t) v += partial[(size_t)(t - 1) * m * n + (size_t)i * n + j];
+      c[(size_t)i * ldc + j] = v;
+    }
 }
 
 void matmul(int batch, int m, int n, int k, const float* a, long stride_a, bool trans_a, const float* b, long stride_b,
