@@ -12,7 +12,7 @@ import { assertMatchesCpu, checkGradient, input, randomValues, useWasm, type Inp
 
 type Pad = 'same' | 'valid';
 type Shape4 = [number, number, number, number];
-interface ConvCase { x: Shape4; filter: Shape4; strides: number | [number, number]; pad: Pad }
+interface ConvCase { x: Shape4; filter: Shape4; strides: number | [number, number]; pad: Pad | number }
 
 const CONV_CASES: ConvCase[] = [
   { x: [1, 7, 9, 3], filter: [3, 2, 3, 4], strides: 1, pad: 'same' }, // batch 1, odd, non-square
@@ -23,6 +23,7 @@ const CONV_CASES: ConvCase[] = [
   { x: [1, 5, 5, 2], filter: [5, 5, 2, 3], strides: 1, pad: 'valid' }, // filter covers the input
   { x: [2, 28, 28, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same' }, // a first conv layer
   { x: [2, 13, 13, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'valid' },
+  { x: [2, 8, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 1 }, // explicit symmetric padding
 ];
 
 const label = (c: ConvCase) => `x ${c.x} filter ${c.filter} strides ${c.strides} ${c.pad}`;

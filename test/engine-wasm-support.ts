@@ -75,7 +75,9 @@ export function maxAbs(a: ArrayLike<number>): number {
  */
 export async function assertMatchesCpu(label: string, inputs: Input[], f: (...t: tf.Tensor[]) => tf.Tensor | tf.Tensor[], tol = 1e-5): Promise<number> {
   const cpu = await runOn('cpu', inputs, f);
+  const buffers = tf.engine().findBackend('wasm').numDataIds();
   const wasm = await runOn('wasm', inputs, f);
+  assert.equal(tf.engine().findBackend('wasm').numDataIds(), buffers, `${label}: wasm buffers leaked`);
   let worst = 0;
   cpu.forEach((c, i) => {
     assert.deepEqual(wasm[i].shape, c.shape, `${label}: output ${i} shape`);
