@@ -66,8 +66,15 @@ static inline void argmax_step(const float* __restrict in, int32_t base, int cha
 // Each output's gradient goes to the first maximum of its window (as tfjs's cpu backend picks it).
 // The arg-max runs across channels (contiguous in NHWC) with int32 positions so that it vectorises.
 // Parallel over images only: windows of one image overlap when stride < size.
+// Windows that tile the image exactly (stride = size, no padding, e.g. 2x2/2 on even sizes) are cleared
+// one by one while in cache, instead of zero-filling the whole gradient up front.
+static bool tiles_exactly(const PoolShape& s) {
+  return s.sh == s.kh && s.sw == s.kw && s.pt == 0 && s.pl == 0 && s.oh * s.sh == s.h && s.ow * s.sw == s.w;
+}
+
 void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* dx) {
   const long image = (long)s.h * s.w * s.c;
+  const bool exact = tiles_exactly(s);
 #pragma omp parallel
   {
     std::vector<float> best(s.c);
@@ -76,7 +83,7 @@ void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* d
     for (int n = 0; n < s.n; ++n) {
       const float* xn = x + n * image;
       float* dxn = dx + n * image;
-      std::memset(dxn, 0, sizeof(float) * image);
+      if (!exact) std::memset(dxn, 0, sizeof(float) * image);
       float* bp = best.data();
       int32_t* wp = where.data();
       for (int oh = 0; oh < s.oh; ++oh)
@@ -91,7 +98,12 @@ void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* d
               argmax_step(xn + base, base, s.c, bp, wp);
             }
           const float* g = dy + (((long)n * s.oh + oh) * s.ow + ow) * s.c;
-          for (int c = 0; c < s.c; ++c) dxn[wp[c]] += g[c];
+          if (exact) {  // clear this window (in cache now), then place dy
+            for (int r = win.r0; r < win.r1; ++r) std::memset(dxn + (r * s.w + win.c0) * s.c, 0, sizeof(float) * s.c * (win.c1 - win.c0));
+            for (int c = 0; c < s.c; ++c) dxn[wp[c]] = g[c];
+          } else {
+            for (int c = 0; c < s.c; ++c) dxn[wp[c]] += g[c];
+          }
         }
     }
   }
