@@ -51,6 +51,7 @@ Options:
   --latency a,b         models timed one image at a time (default ${DEFAULT_LATENCY_MODELS.join(',')}; 'none' skips)
   --latency-count N     single-image predictions per round (default 200)
   --cpu-batches N       training batches for the slow cpu backend (default 2)
+  --ours-threads N      run our native / wasm backend on N threads (default: as shipped, all CPUs)
   --no-torch            our engine only
   --no-inference        training only
   --python PATH         interpreter with PyTorch (default ${DEFAULT_PYTHON})
@@ -71,6 +72,7 @@ interface Options {
   latencyModels: string[];
   latencyCount: number;
   cpuBatches: number;
+  oursThreads?: number;
   torch: boolean;
   inference: boolean;
   python: string;
@@ -81,6 +83,7 @@ interface Options {
 }
 
 const INFER_BATCH = 256;
+const MIN_TRAIN_BATCHES = 2;
 const MAX_TRAIN_BATCHES = 200;
 const MAX_INFER_BATCHES = 100;
 const LATENCY_WARMUP = 20;
@@ -111,7 +114,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     options: {
       only: { type: 'string' }, backends: { type: 'string' }, rounds: { type: 'string' }, batches: { type: 'string' },
       'round-seconds': { type: 'string' }, 'batch-size': { type: 'string' }, 'infer-batches': { type: 'string' },
-      latency: { type: 'string' }, 'latency-count': { type: 'string' }, 'cpu-batches': { type: 'string' },
+      latency: { type: 'string' }, 'latency-count': { type: 'string' }, 'cpu-batches': { type: 'string' }, 'ours-threads': { type: 'string' },
       'no-torch': { type: 'boolean' }, 'no-inference': { type: 'boolean' }, python: { type: 'string' },
       json: { type: 'boolean' }, out: { type: 'string' }, show: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
@@ -136,6 +139,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     latencyModels: latency.length === 1 && latency[0] === 'none' ? [] : zooNames(latency, '--latency'),
     latencyCount: positiveInt(v['latency-count'], '--latency-count', 200)!,
     cpuBatches: positiveInt(v['cpu-batches'], '--cpu-batches', 2)!,
+    oursThreads: positiveInt(v['ours-threads'], '--ours-threads'),
     torch: !v['no-torch'],
     inference: !v['no-inference'],
     python: v.python ?? DEFAULT_PYTHON,
@@ -149,6 +153,8 @@ export function parseOptions(argv: string[]): Options | undefined {
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const rate = (r: TimedReply) => r.images / r.seconds;
+const perSecond = (v: number) => `${v.toFixed(0)}/s`;
+const milliseconds = (v: number) => `${v.toFixed(2)} ms`;
 
 /** One engine in a timed comparison: how many rounds it takes part in and what one round gives. */
 interface Participant<S> { id: string; label: string; rounds: number; run(): Promise<S> }
@@ -173,10 +179,10 @@ async function alternate<S>(parts: Participant<S>[], rounds: number, show: (p: P
 interface Engines { ours: OursEngine[]; torch: Map<TorchEnv, TorchEngine>; settings: TorchSetting[]; defaultSetting: TorchSetting }
 
 /** Tries each PyTorch setting once; the best by `score` (higher is better) and every score. */
-async function screen(e: Engines, run: (t: TorchEngine, threads: number) => Promise<number>) {
+async function screen(e: Engines, run: (t: TorchEngine, threads: number) => Promise<number>, show: (v: number) => string) {
   const scores: { setting: TorchSetting; value: number }[] = [];
   for (const setting of e.settings) scores.push({ setting, value: await run(e.torch.get(setting.env)!, setting.threads) });
-  log(`    PyTorch screening: ${scores.map((s) => `${describeSetting(s.setting)} ${s.value.toFixed(1)}`).join(', ')}`);
+  log(`    PyTorch screening: ${scores.map((s) => `${describeSetting(s.setting)} ${show(s.value)}`).join(', ')}`);
   return scores;
 }
 
@@ -219,10 +225,10 @@ function rateSection(
 
 async function trainSection(e: Engines, o: Options, name: string): Promise<Section> {
   const slow = (b: BackendName) => b === 'cpu';
-  for (const x of e.ours) await x.worker.request<TimedReply>({ op: 'train', batches: slow(x.backend) ? 1 : 2 });
+  for (const x of e.ours) await x.worker.request<TimedReply>({ op: 'train', batches: 1 });
   const probe = await e.ours[0].worker.request<TimedReply>({ op: 'train', batches: 2 });
   const perBatch = probe.seconds / 2;
-  const batches = o.batches ?? clamp(Math.round(o.roundSeconds / perBatch), 3, MAX_TRAIN_BATCHES);
+  const batches = o.batches ?? clamp(Math.round(o.roundSeconds / perBatch), MIN_TRAIN_BATCHES, MAX_TRAIN_BATCHES);
   log(`  training: ${batches} batches of ${o.batchSize} a round (warm-up: ${(perBatch * 1000).toFixed(0)} ms a batch on ${e.ours[0].backend})`);
   const units: Record<string, number> = { torch: batches };
   const parts: Participant<number>[] = e.ours.map((x) => {
@@ -233,16 +239,16 @@ async function trainSection(e: Engines, o: Options, name: string): Promise<Secti
   let timed: TorchSetting[] = [];
   let scores;
   if (e.torch.size) {
-    for (const t of e.torch.values()) await t.worker.request<TimedReply>({ op: 'train', batches: 2 });
+    for (const t of e.torch.values()) await t.worker.request<TimedReply>({ op: 'train', batches: 1 });
     const screenBatches = Math.max(2, Math.ceil(batches / 2));
-    scores = await screen(e, async (t, threads) => rate(await t.worker.request<TimedReply>({ op: 'train', batches: screenBatches, threads })));
+    scores = await screen(e, async (t, threads) => rate(await t.worker.request<TimedReply>({ op: 'train', batches: screenBatches, threads })), perSecond);
     timed = timedSettings(e, scores, true);
     for (const s of timed) {
       const t = e.torch.get(s.env)!;
       parts.push({ id: settingId(s), label: `PyTorch ${describeSetting(s)}`, rounds: o.rounds, run: async () => rate(await t.worker.request<TimedReply>({ op: 'train', batches, threads: s.threads })) });
     }
   }
-  const samples = await alternate(parts, o.rounds, (_p, s) => `${s.toFixed(0)}/s`);
+  const samples = await alternate(parts, o.rounds, (_p, s) => perSecond(s));
   return rateSection(e, samples, timed, scores, units, TARGETS.trainRatio[name]);
 }
 
@@ -262,14 +268,14 @@ async function inferSection(e: Engines, o: Options): Promise<Section> {
   let scores;
   if (e.torch.size) {
     for (const t of e.torch.values()) await t.worker.request<TimedReply>(req(1));
-    scores = await screen(e, async (t, threads) => rate(await t.worker.request<TimedReply>(req(Math.max(2, Math.ceil(batches / 2)), threads))));
+    scores = await screen(e, async (t, threads) => rate(await t.worker.request<TimedReply>(req(Math.max(2, Math.ceil(batches / 2)), threads))), perSecond);
     timed = timedSettings(e, scores, true);
     for (const s of timed) {
       const t = e.torch.get(s.env)!;
       parts.push({ id: settingId(s), label: `PyTorch ${describeSetting(s)}`, rounds: o.rounds, run: async () => rate(await t.worker.request<TimedReply>(req(batches, s.threads))) });
     }
   }
-  const samples = await alternate(parts, o.rounds, (_p, s) => `${s.toFixed(0)}/s`);
+  const samples = await alternate(parts, o.rounds, (_p, s) => perSecond(s));
   return rateSection(e, samples, timed, scores, units, undefined);
 }
 
@@ -278,7 +284,7 @@ function latencyStats(ms: number[], setting?: string): LatencyStats {
 }
 
 async function latencySection(e: Engines, o: Options, name: string): Promise<LatencySection> {
-  const req = (count: number, threads?: number) => ({ op: 'latency' as const, count, threads });
+  const req = (count: number, threads?: number, maxSeconds = o.roundSeconds) => ({ op: 'latency' as const, count, threads, maxSeconds });
   const all = [...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)];
   for (const w of all) await w.request<LatencyReply>(req(LATENCY_WARMUP));
   const parts: Participant<number[]>[] = e.ours.map((x) => ({
@@ -287,7 +293,7 @@ async function latencySection(e: Engines, o: Options, name: string): Promise<Lat
   }));
   let timed: TorchSetting[] = [];
   if (e.torch.size) {
-    const scores = await screen(e, async (t, threads) => percentile((await t.worker.request<LatencyReply>(req(LATENCY_SCREEN, threads))).ms, 50));
+    const scores = await screen(e, async (t, threads) => percentile((await t.worker.request<LatencyReply>(req(LATENCY_SCREEN, threads, o.roundSeconds / 3))).ms, 50), milliseconds);
     timed = timedSettings(e, scores, false);
     for (const s of timed) {
       const t = e.torch.get(s.env)!;
@@ -295,7 +301,7 @@ async function latencySection(e: Engines, o: Options, name: string): Promise<Lat
     }
   }
   log(`  single-image latency: ${o.latencyCount} predictions a round`);
-  const samples = await alternate(parts, o.rounds, (_p, ms) => `p50 ${percentile(ms, 50).toFixed(2)} ms`);
+  const samples = await alternate(parts, o.rounds, (_p, ms) => `p50 ${milliseconds(percentile(ms, 50))} (${ms.length})`);
   const out: LatencySection = { ours: {} };
   for (const x of e.ours) out.ours[x.backend] = latencyStats(samples.get(x.backend)!.flat());
   if (timed.length) {
@@ -320,7 +326,7 @@ async function loadModel(e: Engines, o: Options, spec: ModelSpec): Promise<numbe
 
 async function startEngines(o: Options): Promise<Engines> {
   const ours: OursEngine[] = [];
-  for (const b of o.backends) ours.push(await startOurs(b, o.verbose));
+  for (const b of o.backends) ours.push(await startOurs(b, o.verbose, o.oursThreads));
   const torch = new Map<TorchEnv, TorchEngine>();
   if (o.torch) for (const env of ['default', 'passive'] as const) torch.set(env, await startTorch(env, o.python, o.verbose));
   const cpuCount = availableParallelism();
@@ -350,7 +356,7 @@ export async function main(argv: string[]): Promise<number> {
       benchmark: 'train',
       startedAt: started.toISOString(),
       machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', loadAverageStart: load0, loadAverageEnd: 0 },
-      options: { ...o, python: o.python },
+      options: o,
       ours: Object.fromEntries(e.ours.map((x) => [x.backend, x.info])),
       torch: e.torch.get('default')?.info,
       strippedVars: strippedThreadingVars(),

@@ -34,8 +34,12 @@ export function settingId(s: TorchSetting): string {
 export interface OursEngine { backend: BackendName; worker: Worker; info: TfjsInfo }
 export interface TorchEngine { env: TorchEnv; worker: Worker; info: TorchInfo }
 
-export async function startOurs(backend: BackendName, echo: boolean): Promise<OursEngine> {
-  const worker = new Worker(`ours (${backend})`, process.execPath, ['--import', 'tsx', TFJS_WORKER, backend], process.env, echo);
+/** `threads` overrides the backend's thread count (OMP_NUM_THREADS for native, FMNIST_WASM_THREADS for wasm). */
+export async function startOurs(backend: BackendName, echo: boolean, threads?: number): Promise<OursEngine> {
+  const env = { ...process.env };
+  if (threads !== undefined && backend === 'native') env.OMP_NUM_THREADS = String(threads);
+  if (threads !== undefined && backend === 'wasm') env.FMNIST_WASM_THREADS = String(threads);
+  const worker = new Worker(`ours (${backend})`, process.execPath, ['--import', 'tsx', TFJS_WORKER, backend], env, echo);
   try {
     return { backend, worker, info: await worker.request<TfjsInfo>({ op: 'info' }) };
   } catch (err) {

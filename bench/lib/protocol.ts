@@ -12,7 +12,8 @@ export type Request =
   /** `threads` only applies to PyTorch: our engine runs as shipped. */
   | { op: 'train'; batches: number; threads?: number }
   | { op: 'infer'; batchSize: number; batches: number; threads?: number }
-  | { op: 'latency'; count: number; threads?: number }
+  /** Up to `count` single-image predictions, fewer when `maxSeconds` runs out. */
+  | { op: 'latency'; count: number; maxSeconds?: number; threads?: number }
   | { op: 'quit' };
 
 export interface LoadReply { params: number }

@@ -87,13 +87,16 @@ function inferRound(batchSize: number, batches: number): TimedReply {
   return { images: batches * batchSize, seconds, leakedTensors: tf.memory().numTensors - before };
 }
 
-function latencyRound(count: number): LatencyReply {
+function latencyRound(count: number, maxSeconds = Infinity): LatencyReply {
   const l = current();
   const ms: number[] = [];
+  const deadline = performance.now() + maxSeconds * 1000;
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     predictProbs(l.model, poolSlice(l, i, 1), 1, l.inputShape, 1);
-    ms.push(performance.now() - t0);
+    const t1 = performance.now();
+    ms.push(t1 - t0);
+    if (t1 > deadline) break;
   }
   return { ms };
 }
@@ -104,7 +107,7 @@ async function handle(req: Request, info: TfjsInfo): Promise<unknown> {
     case 'load': return load(req.spec, req.batchSize, req.seed);
     case 'train': return trainRound(req.batches);
     case 'infer': return inferRound(req.batchSize, req.batches);
-    case 'latency': return latencyRound(req.count);
+    case 'latency': return latencyRound(req.count, req.maxSeconds);
     default: throw new Error(`unknown op '${(req as { op: string }).op}'`);
   }
 }
