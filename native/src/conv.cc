@@ -7,15 +7,11 @@
 //    out) cost more here: conv1 fwd 4.8 vs 2.9, conv2 fwd 26.1 vs 24.5, conv2 backward-data 24.7 vs 23.3.
 //    (A prototype on another machine found the opposite, with a pathological NHWC backward-data; not so
 //    with Debian's oneDNN 2.6.3 on this CPU, which runs jit:avx2 for all three NHWC primitives.)
-//  - backward-filter: oneDNN's backward-weights for ordinary shapes (conv2: 32 vs 72-127 wall ms
-//    for im2col + OpenBLAS sgemm); a tiled kernel of our own when the filter has few taps (conv1);
-//    one sgemm for unpadded 1x1 convolutions.
+//  - backward-filter: oneDNN's backward-weights on NHWC as well: conv2 31-32 (im2col + OpenBLAS sgemm:
+//    83 for the sgemm alone, whose long reduction OpenBLAS handles poorly), conv1 4.1 (a tiled kernel of
+//    our own: 10.6; im2col + sgemm: ~15).
 // oneDNN primitives, reorders and the blocked filter buffers are cached per shape.
 #include <dnnl.hpp>
-#include <cblas.h>
-#include <omp.h>
-#include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -220,111 +216,13 @@ static std::unique_ptr<BackwardWeightsPlan> make_backward_weights(const ConvShap
   return plan;
 }
 
-static void conv_backward_filter_onednn(const ConvShape& s, const float* x, const float* dy, float* dw) {
+void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
   auto& plan = g_backward_weights.get(s.key(), [&] { return make_backward_weights(s); });
   plan.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, plan.src.stage_in(x)},
                                    {DNNL_ARG_DIFF_DST, plan.diff_dst.stage_in(dy)},
                                    {DNNL_ARG_DIFF_WEIGHTS, plan.diff_wei.bind_out(dw)}});
   plan.diff_wei.finish_out();
   cpu_stream().wait();
-}
-
-// Few filter taps (kh * kw * c, e.g. a first layer on 1-channel images): dw = colᵀ · dy, a tiny
-// result (9 x 32) reduced over every output pixel. OpenBLAS and oneDNN's backward-weights are both poor at
-// this shape (15 ms and 24+ ms of CPU for the small CNN's first layer). Here the pixels go in tiles: a tile's
-// im2col rows are built in a small buffer, then each (tap, 8 output channels) accumulator stays in a
-// register across the tile; each thread sums into its own copy of dw.
-typedef float v8f __attribute__((vector_size(32)));
-
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-static void few_taps_tile(const float* col, const float* g, int rows, int taps, int o, float* acc) {
-  const int ov = o / 8 * 8;
-  for (int k = 0; k < taps; ++k) {
-    float* a = acc + (long)k * o;
-    int ob = 0;
-    for (; ob + 32 <= ov; ob += 32) {  // 4 accumulators
-      v8f s0, s1, s2, s3;
-      std::memcpy(&s0, a + ob, 32); std::memcpy(&s1, a + ob + 8, 32);
-      std::memcpy(&s2, a + ob + 16, 32); std::memcpy(&s3, a + ob + 24, 32);
-      for (int p = 0; p < rows; ++p) {
-        const float xv = col[(long)p * taps + k];
-        const float* gp = g + (long)p * o + ob;
-        v8f g0, g1, g2, g3;
-        std::memcpy(&g0, gp, 32); std::memcpy(&g1, gp + 8, 32); std::memcpy(&g2, gp + 16, 32); std::memcpy(&g3, gp + 24, 32);
-        s0 += xv * g0; s1 += xv * g1; s2 += xv * g2; s3 += xv * g3;
-      }
-      std::memcpy(a + ob, &s0, 32); std::memcpy(a + ob + 8, &s1, 32);
-      std::memcpy(a + ob + 16, &s2, 32); std::memcpy(a + ob + 24, &s3, 32);
-    }
-    for (; ob + 8 <= ov; ob += 8) {
-      v8f s0;
-      std::memcpy(&s0, a + ob, 32);
-      for (int p = 0; p < rows; ++p) {
-        v8f g0;
-        std::memcpy(&g0, g + (long)p * o + ob, 32);
-        s0 += col[(long)p * taps + k] * g0;
-      }
-      std::memcpy(a + ob, &s0, 32);
-    }
-    for (; ob < o; ++ob)
-      for (int p = 0; p < rows; ++p) a[ob] += col[(long)p * taps + k] * g[(long)p * o + ob];
-  }
-}
-
-static void backward_filter_few_taps(const ConvShape& s, const float* x, const float* dy, float* dw) {
-  const long taps = (long)s.kh * s.kw * s.c, size = taps * s.o, total = (long)s.n * s.oh * s.ow;
-  constexpr long kTile = 256;
-  const int threads = omp_get_max_threads();
-  std::vector<float> partial((size_t)threads * size, 0.f);
-#pragma omp parallel num_threads(threads)
-  {
-    float* acc = partial.data() + (size_t)omp_get_thread_num() * size;
-    std::vector<float> col((size_t)kTile * taps);
-#pragma omp for schedule(static)
-    for (long t0 = 0; t0 < total; t0 += kTile) {
-      const int rows = (int)std::min(kTile, total - t0);
-      int ow = (int)(t0 % s.ow), oh = (int)((t0 / s.ow) % s.oh), n = (int)(t0 / ((long)s.ow * s.oh));
-      for (int r = 0; r < rows; ++r) {
-        float* dst = col.data() + (long)r * taps;
-        for (int i = 0; i < s.kh; ++i) {
-          const int ih = oh * s.sh - s.pt + i;
-          const bool row_inside = ih >= 0 && ih < s.h;
-          const float* xrow = x + ((long)n * s.h + ih) * s.w * s.c;
-          for (int j = 0; j < s.kw; ++j) {
-            const int iw = ow * s.sw - s.pl + j;
-            float* d = dst + ((long)i * s.kw + j) * s.c;
-            if (row_inside && iw >= 0 && iw < s.w) {
-              const float* src = xrow + (long)iw * s.c;
-              for (int ci = 0; ci < s.c; ++ci) d[ci] = src[ci];  // c is small: no memcpy calls
-            } else {
-              for (int ci = 0; ci < s.c; ++ci) d[ci] = 0.f;
-            }
-          }
-        }
-        if (++ow == s.ow) { ow = 0; if (++oh == s.oh) { oh = 0; ++n; } }
-      }
-      few_taps_tile(col.data(), dy + t0 * s.o, rows, (int)taps, s.o, acc);
-    }
-  }
-  for (long k = 0; k < size; ++k) {
-    float sum = 0.f;
-    for (int t = 0; t < threads; ++t) sum += partial[(size_t)t * size + k];
-    dw[k] = sum;
-  }
-}
-
-// Backward-filter by shape class (see the top of this file); for 1x1 stride-1 unpadded convolutions the
-// input already is the im2col matrix, so one sgemm.
-void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
-  const long k = (long)s.kh * s.kw * s.c, total = (long)s.n * s.oh * s.ow;
-  const bool pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.pt == 0 && s.pl == 0 && s.oh == s.h && s.ow == s.w;
-  if (pointwise) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, s.o, (int)total, 1.f, x, (int)k, dy, s.o, 0.f, dw, s.o);
-  } else if (k <= 32) {
-    backward_filter_few_taps(s, x, dy, dw);
-  } else {
-    conv_backward_filter_onednn(s, x, dy, dw);
-  }
 }
 
 }  // namespace fm
