@@ -42,6 +42,13 @@ export class KernelScope {
     return out;
   }
 
+  /** A new float32 buffer of `shape` (uninitialised), freed with the scope unless kept. */
+  alloc(shape: number[]): TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    return out;
+  }
+
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
     return this.run('Transpose', { x }, { perm });
   }
