@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../src/engine/index.ts';
+import { loadSingleThreaded } from '../src/engine/wasm/module.ts';
 import { maxAbs, maxAbsDiff, randomValues, useWasm } from './engine-wasm-support.ts';
 
 /** conv → batch norm → max-pool (the flawed-kernel path) → strided conv → dense softmax. */
@@ -135,6 +136,13 @@ describe('wasm backend process behaviour', () => {
       assert.equal(out.y, 64);
       assert.match(out.detail, new RegExp(`SIMD, ${threads} threads?`));
     }
+  });
+
+  it('loads the plain (no SIMD) module, the fallback for runtimes without SIMD', async () => {
+    const module = await loadSingleThreaded(false);
+    assert.equal(typeof module.tfjs.registerTensor, 'function');
+    module.tfjs.initWithThreadsCount(1);
+    assert.equal(module.tfjs.getThreadsCount(), 1);
   });
 
   it('rejects a bad FMNIST_WASM_THREADS with a clear message', () => {

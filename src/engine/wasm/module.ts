@@ -82,9 +82,12 @@ function addBridge(module: WasmModule): WasmModule {
   return module;
 }
 
+/** How long a module may take to start (compile, and start its workers) before we give up on it. */
+const START_TIMEOUT_MS = 60_000;
+
 /**
  * Runs the factory; a failed start rejects whether Emscripten reports it by rejecting, through
- * `onAbort`, or (instantiation) through our hook.
+ * `onAbort`, or (instantiation, workers) through our hooks, and so does a start that hangs.
  */
 async function run(
   factory: Factory, what: string, flavour: WasmFlavour, logicalCores: number,
@@ -92,13 +95,19 @@ async function run(
 ): Promise<WasmModule> {
   let fail: (e: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => { fail = reject; });
+  const timer = setTimeout(() => fail(new Error(`${what} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
   const config = configure((e) => fail(e));
   config.onAbort = (msg: string) => fail(new Error(`${what} aborted: ${msg}`));
   config.instantiateWasm = instantiateFromDisk(flavour, logicalCores, fail);
   const before = processHandlers();
   const started = factory(config);
   removeHandlersAddedSince(before);
-  return addBridge(await Promise.race([started, failed]));
+  started.catch(() => {}); // when `failed` wins the race, a later rejection here is expected
+  try {
+    return addBridge(await Promise.race([started, failed]));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'];
