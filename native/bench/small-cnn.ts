@@ -9,6 +9,7 @@
  *
  * Random data: throughput does not depend on the values. Timings on a shared 2-core machine are noisy.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, createFusedOptimizer, type BackendChoice } from '../../src/engine/index.ts';
@@ -62,12 +63,17 @@ const ys = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32') as tf.Tensor1D, 1
 for (let i = 0; i < warmup; i++) await model.trainOnBatch(xs, ys); // warm-up: primitive creation, JIT
 
 const stats = instrument();
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration; });
+gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < batches; i++) await model.trainOnBatch(xs, ys);
 const elapsed = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
+await new Promise((resolve) => setTimeout(resolve, 50)); // let the GC observer deliver
+gcObserver.disconnect();
 
 const perStep = elapsed / batches;
 console.log(`${(BATCH * batches / (elapsed / 1000)).toFixed(0)} images/s (${perStep.toFixed(1)} ms per batch of ${BATCH}, ${batches} batches); ` +
@@ -78,7 +84,8 @@ if (stats.size) {
   const nativeCpu = rows.reduce((sum, [, s]) => sum + s.cpuMs, 0) / batches;
   console.log(`per batch: native ${nativeMs.toFixed(1)} ms wall (${(100 * nativeMs / perStep).toFixed(0)} %), ` +
     `tfjs/JS overhead ${(perStep - nativeMs).toFixed(1)} ms wall (${(100 * (perStep - nativeMs) / perStep).toFixed(0)} %); ` +
-    `CPU: native ${nativeCpu.toFixed(1)} ms, other ${(cpuMs / batches - nativeCpu).toFixed(1)} ms`);
+    `CPU: native ${nativeCpu.toFixed(1)} ms, other ${(cpuMs / batches - nativeCpu).toFixed(1)} ms; ` +
+    `of the overhead, garbage collection ${(gcMs / batches).toFixed(1)} ms wall`);
   for (const [name, s] of rows) {
     console.log(`  ${name.padEnd(20)} ${(s.ms / batches).toFixed(2).padStart(7)} ms wall ${(s.cpuMs / batches).toFixed(2).padStart(7)} ms CPU ` +
       `${(s.calls / batches).toFixed(0).padStart(4)} calls per batch`);

@@ -11,6 +11,35 @@ import { poolKernels } from './kernels/pool.ts';
 import { eltwiseKernels } from './kernels/eltwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { installTrainingPaths } from './gradients.ts';
+import { noteHandedOut, noteStored, recycle } from './storage.ts';
+
+type DataId = object;
+type BackendValues = Parameters<MathBackendCPU['write']>[0];
+
+/** The cpu backend, telling storage.ts what it stores, hands out and releases (for recycling). */
+class NativeStorageBackend extends MathBackendCPU {
+  override write(values: BackendValues, shape: number[], dtype: tf.DataType): DataId {
+    noteStored(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    noteStored(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: DataId): BackendValues {
+    noteHandedOut(this.data.get(dataId)?.values);
+    return super.readSync(dataId);
+  }
+
+  override disposeData(dataId: DataId, force?: boolean): boolean {
+    const entry = this.data.get(dataId);
+    const released = super.disposeData(dataId, force);
+    if (entry && !this.data.has(dataId)) recycle(entry.values);
+    return released;
+  }
+}
 
 /** Names of the kernels that run natively (some fall back to cpu for unusual inputs). */
 export const NATIVE_KERNELS: string[] = [];
@@ -21,7 +50,7 @@ export function registerNativeBackend(): void {
   if (registered) return;
   const native = [...convKernels(), ...matmulKernels(), ...poolKernels(), ...eltwiseKernels(), ...reduceKernels()];
   const nativeNames = new Set(native.map((k) => k.kernelName));
-  tf.registerBackend(BACKEND_NAME, () => new MathBackendCPU(), 0);
+  tf.registerBackend(BACKEND_NAME, () => new NativeStorageBackend(), 0);
   for (const kernel of tf.getKernelsForBackend('cpu')) {
     if (!nativeNames.has(kernel.kernelName)) tf.registerKernel({ ...kernel, backendName: BACKEND_NAME });
   }

@@ -14,14 +14,73 @@ export function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | unde
 }
 
 /**
- * An uninitialised Float32Array: every native kernel writes all of its output, so the zero fill of
- * `new Float32Array(n)` (MBs per conv layer and step) is wasted work. Node's unpooled unsafe buffers
- * give exactly that, 8-byte aligned and owned by the array.
+ * Output arrays are recycled. Each training step allocates ~100 MB of kernel outputs; as fresh
+ * ArrayBuffers that is external memory which drives V8 into frequent full garbage collections (about
+ * two thirds of the per-step overhead in the small-CNN benchmark) plus malloc and page-fault costs.
+ * An array goes back to the pool when its tensor data is disposed, unless it may still be seen:
+ *  - it was handed out (`dataSync()`, `data()`, `bufferSync()` return the backing array itself),
+ *  - a view of it was stored (cpu `Slice` returns `subarray` views), or it was stored twice.
+ * Such arrays are pinned for good. Every native kernel writes all of its output, so a recycled array's
+ * old contents never show.
+ */
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+const MAX_POOLED_BYTES = 512 * 1024 * 1024;
+const owned = new WeakSet<Float32Array>();
+const ownedBuffers = new WeakSet<ArrayBufferLike>();
+const stored = new WeakSet<Float32Array>();
+const pinned = new WeakSet<ArrayBufferLike>();
+
+/**
+ * An uninitialised (or recycled) Float32Array of n values. Fresh ones come from Node's unpooled unsafe
+ * buffers: every native kernel writes its whole output, so `new Float32Array(n)`'s zero fill is waste.
  */
 export function alloc(n: number): Float32Array {
   if (n === 0) return new Float32Array(0);
+  const free = pool.get(n);
+  if (free && free.length > 0) {
+    pooledBytes -= n * 4;
+    return free.pop()!;
+  }
   const buf = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(buf.buffer, buf.byteOffset, n);
+  const a = new Float32Array(buf.buffer, buf.byteOffset, n);
+  owned.add(a);
+  ownedBuffers.add(a.buffer);
+  return a;
+}
+
+/** Called as the backend stores values for a new data id. */
+export function noteStored(values: unknown): void {
+  if (!ArrayBuffer.isView(values)) return;
+  if (values instanceof Float32Array && owned.has(values)) {
+    if (stored.has(values)) pinned.add(values.buffer); // the same array under two data ids
+    stored.add(values);
+  } else if (ownedBuffers.has(values.buffer)) {
+    pinned.add(values.buffer); // a view into one of ours
+  }
+}
+
+/** Called when values leave the backend's control (read by user code). */
+export function noteHandedOut(values: unknown): void {
+  if (ArrayBuffer.isView(values) && ownedBuffers.has(values.buffer)) pinned.add(values.buffer);
+}
+
+/** Called when the data holding `values` has been released. */
+export function recycle(values: unknown): void {
+  if (!(values instanceof Float32Array) || !owned.has(values) || pinned.has(values.buffer)) return;
+  stored.delete(values);
+  const bytes = values.length * 4;
+  if (pooledBytes + bytes > MAX_POOLED_BYTES) return;
+  let free = pool.get(values.length);
+  if (!free) pool.set(values.length, (free = []));
+  free.push(values);
+  pooledBytes += bytes;
+}
+
+/** Drops every pooled array (e.g. between unrelated workloads). */
+export function clearPool(): void {
+  pool.clear();
+  pooledBytes = 0;
 }
 
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
