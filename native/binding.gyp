@@ -1,7 +1,7 @@
 # Builds the `native` tfjs backend's addon (see README.md beside this file).
 # Needs Debian's libdnnl-dev (oneDNN 2.6.3) and libopenblas-openmp-dev: both use GNU OpenMP, so the
-# process has a single OpenMP thread pool. x86-64-v2 baseline; oneDNN and OpenBLAS pick AVX2/AVX-512
-# kernels at run time; our one hand-vectorised hot loop is cloned for x86-64-v3 (target_clones).
+# process has a single OpenMP thread pool. x86-64-v2 baseline (never -march=native: CI may run on another
+# CPU); oneDNN and OpenBLAS pick AVX2/AVX-512 kernels at run time, and our own loops are memory-bound.
 {
   "targets": [
     {
