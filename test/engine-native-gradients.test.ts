@@ -122,8 +122,10 @@ describe('native gradients', { skip: SKIP }, () => {
       tf.grads((ft: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.fused.conv2d({ x, filter: ft as tf.Tensor4D, bias: bt, strides: 1, pad: 'same', activation: 'relu' })))([f, b])));
     assert.equal(calls.convForward, 1, `convForward calls: ${JSON.stringify(calls)}`);
     assert.equal(calls.actForward ?? 0, 0, 'relu must stay fused into the conv, not run separately');
-    assert.equal(calls.actBackward, 1);
+    assert.equal(calls.actBackwardBias, 1, 'relu gradient and bias gradient in one native pass');
+    assert.equal(calls.reduce, 1, 'only the loss sum reduces: the bias gradient comes with the relu gradient');
     assert.equal(calls.convBackwardFilter, 1);
+    assert.equal(calls.convBackwardData ?? 0, 0, 'the input gradient is not needed and not computed');
     tf.dispose([x, f, b]);
   });
 });

@@ -177,6 +177,17 @@ Napi::Value ActBackward(const Napi::CallbackInfo& info) {
   });
 }
 
+// actBackwardBias(dy, src, dx, db, act, alpha, fromOutput): also db[c] = sum of dx over all but the last axis
+Napi::Value ActBackwardBias(const Napi::CallbackInfo& info) {
+  return guarded(info, "actBackwardBias", [&](const Args& a) {
+    size_t n = a.len(0, "dy"), c = a.len(3, "db");
+    if (c == 0 || n % c) a.fail("dy's length must be a multiple of db's (the channel count)");
+    act_backward_bias(a.f32(0, n, "dy"), a.f32(1, n, "src"), a.f32(2, n, "dx"), n, (int)a.num(4, "act"),
+                      a.real(5, "alpha"), a.flag(6), c, a.f32(3, c, "db"));
+    return info.Env().Undefined();
+  });
+}
+
 // binary(op, a, b, out): a and b have out's length or one that divides it (suffix broadcast)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   return guarded(info, "binary", [&](const Args& a) {
@@ -268,6 +279,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("poolGrad", Napi::Function::New(env, PoolGrad));
   exports.Set("actForward", Napi::Function::New(env, ActForward));
   exports.Set("actBackward", Napi::Function::New(env, ActBackward));
+  exports.Set("actBackwardBias", Napi::Function::New(env, ActBackwardBias));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

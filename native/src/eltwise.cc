@@ -1,7 +1,10 @@
 // Element-wise activations, their gradients and broadcasting binary arithmetic. Formulas follow
 // tfjs's cpu kernels and gradient definitions exactly (e.g. relu'(0) = 0, relu6' includes 0 and 6).
 // Small tensors run on the calling thread: an OpenMP fork costs more than they do.
+#include <algorithm>
 #include <cmath>
+#include <omp.h>
+#include <vector>
 #include "kernels.h"
 
 namespace fm {
@@ -19,8 +22,8 @@ static inline void map1(const float* x, float* y, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 template <typename F>
-static inline void map2(const float* a, const float* b, float* out, size_t n, F f) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+static inline void map2(const float* a, const float* b, float* out, size_t n, F f, bool parallel = true) {
+#pragma omp parallel for schedule(static) if (parallel && n >= kParallelMin)
   for (size_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
 }
 
@@ -40,31 +43,64 @@ void act_forward(const float* x, float* y, size_t n, int act, float alpha) {
   }
 }
 
-void act_backward(const float* dy, const float* s, float* dx, size_t n, int act, float alpha, bool from_output) {
+static void act_backward_impl(const float* dy, const float* s, float* dx, size_t n, int act, float alpha, bool from_output,
+                              bool p) {
   switch (act) {
-    case kRelu: map2(dy, s, dx, n, [](float g, float v) { return v > 0.f ? g : 0.f; }); break;
+    case kRelu: map2(dy, s, dx, n, [](float g, float v) { return v > 0.f ? g : 0.f; }, p); break;
     case kRelu6:
-      if (from_output) map2(dy, s, dx, n, [](float g, float v) { return v > 0.f && v < 6.f ? g : 0.f; });
-      else map2(dy, s, dx, n, [](float g, float v) { return v >= 0.f && v <= 6.f ? g : 0.f; });
+      if (from_output) map2(dy, s, dx, n, [](float g, float v) { return v > 0.f && v < 6.f ? g : 0.f; }, p);
+      else map2(dy, s, dx, n, [](float g, float v) { return v >= 0.f && v <= 6.f ? g : 0.f; }, p);
       break;
-    case kLeakyRelu: map2(dy, s, dx, n, [alpha](float g, float v) { return v > 0.f ? g : alpha * g; }); break;
+    case kLeakyRelu: map2(dy, s, dx, n, [alpha](float g, float v) { return v > 0.f ? g : alpha * g; }, p); break;
     case kElu:
-      if (from_output) map2(dy, s, dx, n, [alpha](float g, float v) { return v >= 0.f ? g : g * (v + alpha); });
-      else map2(dy, s, dx, n, [alpha](float g, float v) { return v >= 0.f ? g : g * alpha * std::exp(v); });
+      if (from_output) map2(dy, s, dx, n, [alpha](float g, float v) { return v >= 0.f ? g : g * (v + alpha); }, p);
+      else map2(dy, s, dx, n, [alpha](float g, float v) { return v >= 0.f ? g : g * alpha * std::exp(v); }, p);
       break;
     case kSigmoid:
-      if (from_output) map2(dy, s, dx, n, [](float g, float v) { return g * v * (1.f - v); });
-      else map2(dy, s, dx, n, [](float g, float v) { float y = 1.f / (1.f + std::exp(-v)); return g * y * (1.f - y); });
+      if (from_output) map2(dy, s, dx, n, [](float g, float v) { return g * v * (1.f - v); }, p);
+      else map2(dy, s, dx, n, [](float g, float v) { float y = 1.f / (1.f + std::exp(-v)); return g * y * (1.f - y); }, p);
       break;
     case kTanh:
-      if (from_output) map2(dy, s, dx, n, [](float g, float v) { return g * (1.f - v * v); });
-      else map2(dy, s, dx, n, [](float g, float v) { float y = std::tanh(v); return g * (1.f - y * y); });
+      if (from_output) map2(dy, s, dx, n, [](float g, float v) { return g * (1.f - v * v); }, p);
+      else map2(dy, s, dx, n, [](float g, float v) { float y = std::tanh(v); return g * (1.f - y * y); }, p);
       break;
     case kSelu:
-      map2(dy, s, dx, n, [](float g, float v) { return v > 0.f ? g * kSeluScale : g * kSeluScaleAlpha * std::exp(v); });
+      map2(dy, s, dx, n, [](float g, float v) { return v > 0.f ? g * kSeluScale : g * kSeluScaleAlpha * std::exp(v); }, p);
       break;
-    case kErf: map2(dy, s, dx, n, [](float g, float v) { return g * kTwoOverSqrtPi * std::exp(-v * v); }); break;
-    default: map2(dy, s, dx, n, [](float g, float) { return g; }); break;
+    case kErf: map2(dy, s, dx, n, [](float g, float v) { return g * kTwoOverSqrtPi * std::exp(-v * v); }, p); break;
+    default: map2(dy, s, dx, n, [](float g, float) { return g; }, p); break;
+  }
+}
+
+void act_backward(const float* dy, const float* s, float* dx, size_t n, int act, float alpha, bool from_output) {
+  act_backward_impl(dy, s, dx, n, act, alpha, from_output, true);
+}
+
+void act_backward_bias(const float* dy, const float* s, float* dx, size_t n, int act, float alpha, bool from_output,
+                       size_t channels, float* db) {
+  const size_t rows = n / channels;
+  const int threads = n >= kParallelMin ? omp_get_max_threads() : 1;
+  std::vector<float> partial((size_t)threads * channels, 0.f);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const size_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    float* acc = partial.data() + (size_t)t * channels;
+    // Row blocks small enough to stay in cache between the gradient and the sum.
+    constexpr size_t kBlock = 64;
+    for (size_t r = r0; r < r1; r += kBlock) {
+      const size_t end = std::min(r1, r + kBlock), off = r * channels, len = (end - r) * channels;
+      act_backward_impl(dy + off, s + off, dx + off, len, act, alpha, from_output, false);
+      for (size_t q = r; q < end; ++q) {
+        const float* row = dx + q * channels;
+        for (size_t c = 0; c < channels; ++c) acc[c] += row[c];
+      }
+    }
+  }
+  for (size_t c = 0; c < channels; ++c) {
+    float sum = 0.f;
+    for (int t = 0; t < threads; ++t) sum += partial[(size_t)t * channels + c];
+    db[c] = sum;
   }
 }
 

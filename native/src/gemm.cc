@@ -18,14 +18,16 @@ namespace fm {
 static void sgemm_chunked(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                           float beta, float* c, int ldc) {
   const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
-  const int slices = k > 2 * std::max(m, n) && k > 384 ? (k + 191) / 192 : 1;
+  constexpr int kSlice = 192;
+  const int slices = k > 2 * std::max(m, n) && k > 2 * kSlice ? (k + kSlice - 1) / kSlice : 1;
   if (slices == 1) {
     cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   // Column k0 of op(a) and row k0 of op(b).
+  // Slices start at multiples of 192 columns, keeping op(a)'s slices as aligned as a itself.
   auto slice = [&](int s, float* dst, float slice_beta) {
-    const int k0 = (int)((long)k * s / slices), k1 = (int)((long)k * (s + 1) / slices);
+    const int k0 = s * kSlice, k1 = std::min(k, k0 + kSlice);
     cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k1 - k0, 1.f, ta ? a + (long)k0 * lda : a + k0, lda,
                 tb ? b + k0 : b + (long)k0 * ldb, ldb, slice_beta, dst, n);
   };

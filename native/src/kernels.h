@@ -47,6 +47,10 @@ void avg_pool_grad(const PoolShape& s, const float* dy, float* dx);
 void act_forward(const float* x, float* y, size_t n, int act, float alpha);
 // dx = dy * act'(.) where `src` is the activation's input x, or its output y when from_output.
 void act_backward(const float* dy, const float* src, float* dx, size_t n, int act, float alpha, bool from_output);
+// The same, also summing dx per channel (the last axis, `channels` long) into db: a fused layer's
+// bias gradient in the same pass.
+void act_backward_bias(const float* dy, const float* src, float* dx, size_t n, int act, float alpha, bool from_output,
+                       size_t channels, float* db);
 enum BinOp : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
 // out[i] = a[i % len_a] op b[i % len_b] for i < n, where len_a and len_b divide n (broadcast of a suffix).
 void binary(int op, const float* a, size_t len_a, const float* b, size_t len_b, float* out, size_t n);

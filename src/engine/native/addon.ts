@@ -28,6 +28,7 @@ export interface NativeAddon {
   poolGrad(kind: 0 | 1, x: Nullable<F32>, dy: F32, dx: F32, dims: number[]): void;
   actForward(x: F32, y: F32, act: number, alpha: number): void;
   actBackward(dy: F32, src: F32, dx: F32, act: number, alpha: number, fromOutput: boolean): void;
+  actBackwardBias(dy: F32, src: F32, dx: F32, db: F32, act: number, alpha: number, fromOutput: boolean): void;
   binary(op: number, a: F32, b: F32, out: F32): void;
   reduce(op: number, x: F32, out: F32, outer: number, mid: number, inner: number): void;
   softmax(logits: F32, y: F32, rows: number, cols: number): void;

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // so that our overrides are not overwritten by a later import.
 import '@tensorflow/tfjs-layers';
 import { ACT, fusedActivation } from './activations.ts';
-import { ACTIVATION_GRAD } from './kernels/eltwise.ts';
+import { ACTIVATION_GRAD, ACTIVATION_GRAD_BIAS } from './kernels/eltwise.ts';
 import { BACKEND_NAME } from './kernels/define.ts';
 
 const onNative = () => tf.getBackend() === BACKEND_NAME;
@@ -61,10 +61,19 @@ function gradFromOutput(activation: string | undefined, leakyreluAlpha: number |
   return a;
 }
 
-function dyActivation(dy: tf.Tensor, y: tf.Tensor, attrs: tf.NamedAttrMap): tf.Tensor {
+/**
+ * dy through the fused activation, and the bias gradient (its sum over all but the last axis) when
+ * the layer has a bias: one native pass for both.
+ */
+function dyActivation(dy: tf.Tensor, y: tf.Tensor, attrs: tf.NamedAttrMap): { g: tf.Tensor; db?: tf.Tensor } {
   const a = gradFromOutput(attrs.activation as string, attrs.leakyreluAlpha as number);
   if (!a) throw new Error(`native backend: no gradient for fused activation '${String(attrs.activation)}'`);
-  return a.act === ACT.linear ? dy : activationGrad(dy, y, a.act, a.alpha, true);
+  const reduceAxes = dy.shape.slice(0, -1).map((_, i) => i);
+  if (a.act === ACT.linear) return { g: dy, db: attrs.hasBias ? tf.sum(dy, reduceAxes) : undefined };
+  const act = { act: a.act, alpha: a.alpha, fromOutput: true };
+  if (!attrs.hasBias) return { g: activationGrad(dy, y, a.act, a.alpha, true) };
+  const [g, db] = tf.engine().runKernel(ACTIVATION_GRAD_BIAS, { dy, src: y }, act) as tf.Tensor[];
+  return { g, db };
 }
 
 /**
@@ -79,12 +88,12 @@ function registerFusedGradients(): void {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [x, filter, y] = saved;
-      const g = dyActivation(dy as tf.Tensor, y, attrs);
+      const { g, db } = dyActivation(dy as tf.Tensor, y, attrs);
       const conv = { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC', dimRoundingMode: attrs.dimRoundingMode };
       return {
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
         filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        bias: () => tf.sum(g, [0, 1, 2]),
+        bias: () => db!,
       };
     },
   });
@@ -94,13 +103,13 @@ function registerFusedGradients(): void {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [a, b, y] = saved;
-      const g = dyActivation(dy as tf.Tensor, y, attrs);
+      const { g, db } = dyActivation(dy as tf.Tensor, y, attrs);
       const tA = attrs.transposeA as boolean, tB = attrs.transposeB as boolean;
       // d(op(a)·op(b)) for the four transpose cases, as tfjs's fused matMul gradient.
       const da = () => (!tA ? tf.matMul(g, b, false, !tB) : !tB ? tf.matMul(b, g, false, true) : tf.matMul(b, g, true, true));
-      const db = () => (!tB ? (!tA ? tf.matMul(a, g, true, false) : tf.matMul(a, g, false, false))
+      const dB = () => (!tB ? (!tA ? tf.matMul(a, g, true, false) : tf.matMul(a, g, false, false))
         : !tA ? tf.matMul(g, a, true, false) : tf.matMul(g, a, true, true));
-      return { a: da, b: db, bias: () => tf.sum(g, 0) };
+      return { a: da, b: dB, bias: () => db! };
     },
   });
 }
@@ -121,7 +130,7 @@ function fusedConv2d(original: typeof tf.fused.conv2d) {
     const inputs: tf.NamedTensorMap = bias != null ? { x, filter, bias: bias as tf.Tensor } : { x, filter };
     const attrs = {
       strides: args.strides, pad: args.pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: args.dimRoundingMode,
-      activation: args.activation ?? 'linear', leakyreluAlpha,
+      activation: args.activation ?? 'linear', leakyreluAlpha, hasBias: bias != null, // hasBias: for the gradient
     };
     return tf.engine().runKernel(tf.FusedConv2D, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }) as typeof tf.fused.conv2d;
@@ -138,7 +147,7 @@ function fusedMatMul(original: typeof tf.fused.matMul) {
       return original(args);
     }
     const inputs: tf.NamedTensorMap = bias != null ? { a, b, bias: bias as tf.Tensor } : { a, b };
-    const attrs = { transposeA, transposeB, activation: args.activation ?? 'linear', leakyreluAlpha };
+    const attrs = { transposeA, transposeB, activation: args.activation ?? 'linear', leakyreluAlpha, hasBias: bias != null };
     return tf.engine().runKernel(tf._FusedMatMul, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }) as typeof tf.fused.matMul;
 }

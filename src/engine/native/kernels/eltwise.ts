@@ -10,6 +10,8 @@ import { alloc, f32, output, sizeOf } from '../storage.ts';
 import { nativeKernel, type KernelArgs } from './define.ts';
 
 export const ACTIVATION_GRAD = 'NativeActivationGrad';
+/** The same plus the per-channel sum of the result (a fused layer's bias gradient) in one pass. */
+export const ACTIVATION_GRAD_BIAS = 'NativeActivationGradBias';
 
 function unary(act: number, alpha: (attrs: tf.NamedAttrMap) => number) {
   return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | undefined => {
@@ -41,6 +43,19 @@ function activationGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dx = alloc(dyv.length);
   addon().actBackward(dyv, sv, dx, attrs.act as number, attrs.alpha as number, attrs.fromOutput as boolean);
   return output(backend, inputs.dy.shape, dx);
+}
+
+function activationGradBias({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const dyv = f32(backend, inputs.dy), sv = f32(backend, inputs.src);
+  const shape = inputs.dy.shape;
+  if (!dyv || !sv || dyv.length !== sv.length || shape.length === 0) {
+    throw new Error(`${ACTIVATION_GRAD_BIAS}: dy and src must be float32 tensors of one shape (rank >= 1), got ` +
+      `[${inputs.dy.shape}] ${inputs.dy.dtype} and [${inputs.src.shape}] ${inputs.src.dtype}`);
+  }
+  const channels = shape[shape.length - 1];
+  const dx = alloc(dyv.length), db = alloc(channels);
+  addon().actBackwardBias(dyv, sv, dx, db, attrs.act as number, attrs.alpha as number, attrs.fromOutput as boolean);
+  return [output(backend, shape, dx), output(backend, [channels], db)];
 }
 
 function eluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo | undefined {
@@ -85,6 +100,7 @@ export const eltwiseKernels = (): tf.KernelConfig[] => [
   nativeKernel(tf.Erf, unary(ACT.erf, () => 0)),
   nativeKernel(tf.EluGrad, eluGrad),
   nativeKernel(ACTIVATION_GRAD, activationGrad),
+  nativeKernel(ACTIVATION_GRAD_BIAS, activationGradBias),
   nativeKernel(tf.Add, binary(0)),
   nativeKernel(tf.Sub, binary(1)),
   nativeKernel(tf.Multiply, binary(2)),
