@@ -107,6 +107,19 @@ describe('fused native optimizers', { skip: SKIP }, () => {
     }
   });
 
+  it('serialises its config under a registered class name', () => {
+    tf.setBackend('native');
+    for (const opt of [createFusedOptimizer('adam', { learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-5 })!,
+      createFusedOptimizer('sgd', { learningRate: 0.1 })!, createFusedOptimizer('sgd', { learningRate: 0.1, momentum: 0.9, nesterov: true })!]) {
+      const entry = tf.serialization.SerializationMap.getMap().classNameMap[opt.getClassName()];
+      assert.ok(entry, `${opt.getClassName()} is registered`);
+      const [cls, fromConfig] = entry;
+      const copy = fromConfig(cls, opt.getConfig());
+      assert.equal(copy.getClassName(), opt.getClassName());
+      assert.deepEqual(copy.getConfig(), opt.getConfig());
+    }
+  });
+
   it('rejects malformed checkpoints and parameters with specific messages', async () => {
     tf.setBackend('native');
     const opt = createFusedOptimizer('adam', { learningRate: 0.01 })!;

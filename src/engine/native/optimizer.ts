@@ -175,7 +175,14 @@ export class NativeAdamOptimizer extends NativeOptimizer {
   getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    const c = config as { learningRate: number; beta1: number; beta2: number; epsilon: number };
+    return new NativeAdamOptimizer(c.learningRate, c.beta1, c.beta2, c.epsilon) as unknown as T;
+  }
 }
+tf.serialization.registerClass(NativeAdamOptimizer);
 
 export class NativeSgdOptimizer extends NativeOptimizer {
   static get className() { return 'NativeSGD'; }
@@ -188,7 +195,13 @@ export class NativeSgdOptimizer extends NativeOptimizer {
   getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate };
   }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new NativeSgdOptimizer(config.learningRate as number) as unknown as T;
+  }
 }
+tf.serialization.registerClass(NativeSgdOptimizer);
 
 export class NativeMomentumOptimizer extends NativeOptimizer {
   static get className() { return 'NativeMomentum'; }
@@ -206,7 +219,14 @@ export class NativeMomentumOptimizer extends NativeOptimizer {
   getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.useNesterov };
   }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    const c = config as { learningRate: number; momentum: number; useNesterov: boolean };
+    return new NativeMomentumOptimizer(c.learningRate, c.momentum, c.useNesterov) as unknown as T;
+  }
 }
+tf.serialization.registerClass(NativeMomentumOptimizer);
 
 /**
  * A native optimizer when the current backend is `native`, else undefined (use tfjs's own).
