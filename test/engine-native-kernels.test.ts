@@ -108,6 +108,19 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     });
   });
 
+  it('max-pool gradient routes ties to the first maximum, as cpu does (relu zeros)', () => {
+    for (const c of [3, 8, 13]) {
+      const x = input([2, 10, 12, c], 170 + c);
+      const dyShape = [2, 5, 6, c];
+      assertMatchesCpu(`maxPoolGrad 2x2 s2 on relu(x), ${c} channels`, [x, input(dyShape, 180 + c)], (xt, dyt) => {
+        const r = tf.relu(tf.sub(xt, 0.6)); // mostly zeros: whole windows tie
+        const y = tf.maxPool(r as tf.Tensor4D, 2, 2, 'valid');
+        return tf.engine().runKernel(tf.MaxPoolGrad, { dy: dyt, input: r, output: y },
+          { filterSize: 2, strides: 2, pad: 'valid' } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      }, 0);
+    }
+  });
+
   it('activations and their gradients', () => {
     const x = input([3, 5, 7, 9], 120, -3, 3), dy = input([3, 5, 7, 9], 121);
     const big = input([64, 40, 30], 122, -4, 4), bigDy = input([64, 40, 30], 123);

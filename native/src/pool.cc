@@ -15,7 +15,33 @@ static inline Window window(const PoolShape& s, int oh, int ow) {
   return {std::max(0, rc), std::min(s.h, rc + s.kh), std::max(0, cc), std::min(s.w, cc + s.kw)};
 }
 
+// 2x2 windows at stride 2 tiling the image (the common case): four rows of channels compared
+// branch-free, vectorised over channels.
+static bool is_2x2_tiling(const PoolShape& s) {
+  return s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.pt == 0 && s.pl == 0 && s.oh * 2 == s.h && s.ow * 2 == s.w;
+}
+
+static void max_pool_2x2(const PoolShape& s, const float* x, float* y) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int n = 0; n < s.n; ++n)
+    for (int oh = 0; oh < s.oh; ++oh) {
+      const float* r0 = x + (((long)n * s.h + 2 * oh) * s.w) * s.c;
+      const float* r1 = r0 + (long)s.w * s.c;
+      float* out = y + (((long)n * s.oh + oh) * s.ow) * s.c;
+      for (int ow = 0; ow < s.ow; ++ow) {
+        const float* __restrict a = r0 + 2L * ow * s.c;
+        const float* __restrict b = r1 + 2L * ow * s.c;
+        float* __restrict o = out + (long)ow * s.c;
+        for (int c = 0; c < s.c; ++c) {
+          const float m0 = std::max(a[c], a[c + s.c]), m1 = std::max(b[c], b[c + s.c]);
+          o[c] = std::max(m0, m1);  // (tfjs propagates NaN differently; irrelevant for training)
+        }
+      }
+    }
+}
+
 void max_pool(const PoolShape& s, const float* x, float* y) {
+  if (is_2x2_tiling(s)) return max_pool_2x2(s, x, y);
 #pragma omp parallel for collapse(2) schedule(static)
   for (int n = 0; n < s.n; ++n)
     for (int oh = 0; oh < s.oh; ++oh) {
@@ -72,7 +98,57 @@ static bool tiles_exactly(const PoolShape& s) {
   return s.sh == s.kh && s.sw == s.kw && s.pt == 0 && s.pl == 0 && s.oh * s.sh == s.h && s.ow * s.sw == s.w;
 }
 
+// For 4 channels: g to the first of (p0, p1, p2, p3) holding the maximum, 0 to the others. GCC's vector
+// extensions make the compare masks explicit (plain C++ here compiled to branches).
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+static inline void route_first_max4(const float* p0, const float* p1, const float* p2, const float* p3, const float* g,
+                                    float* d0, float* d1, float* d2, float* d3) {
+  v4f v0, v1, v2, v3, gv;
+  std::memcpy(&v0, p0, 16); std::memcpy(&v1, p1, 16); std::memcpy(&v2, p2, 16); std::memcpy(&v3, p3, 16);
+  std::memcpy(&gv, g, 16);
+  v4f m01 = v0 > v1 ? v0 : v1, m23 = v2 > v3 ? v2 : v3;
+  v4f m = m01 > m23 ? m01 : m23;
+  v4i left = ~(v4i){0, 0, 0, 0};
+  v4i e0 = (v0 == m) & left; left &= ~e0;
+  v4i e1 = (v1 == m) & left; left &= ~e1;
+  v4i e2 = (v2 == m) & left; left &= ~e2;
+  v4i bits = (v4i)gv;
+  v4f o0 = (v4f)(bits & e0), o1 = (v4f)(bits & e1), o2 = (v4f)(bits & e2), o3 = (v4f)(bits & left);
+  std::memcpy(d0, &o0, 16); std::memcpy(d1, &o1, 16); std::memcpy(d2, &o2, 16); std::memcpy(d3, &o3, 16);
+}
+
+// dy goes to the first maximum in window order (top-left, top-right, bottom-left, bottom-right).
+static void max_pool_grad_2x2(const PoolShape& s, const float* x, const float* dy, float* dx) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int n = 0; n < s.n; ++n)
+    for (int oh = 0; oh < s.oh; ++oh) {
+      const long row0 = (((long)n * s.h + 2 * oh) * s.w) * s.c, row1 = row0 + (long)s.w * s.c;
+      const float* g = dy + (((long)n * s.oh + oh) * s.ow) * s.c;
+      for (int ow = 0; ow < s.ow; ++ow) {
+        const long o0 = row0 + 2L * ow * s.c, o1 = row1 + 2L * ow * s.c;
+        const float* __restrict a = x + o0;
+        const float* __restrict b = x + o1;
+        const float* __restrict gp = g + (long)ow * s.c;
+        float* __restrict da = dx + o0;
+        float* __restrict db = dx + o1;
+        int c = 0;
+        for (; c + 4 <= s.c; c += 4) route_first_max4(a + c, a + c + s.c, b + c, b + c + s.c, gp + c, da + c, da + c + s.c, db + c, db + c + s.c);
+        for (; c < s.c; ++c) {
+          const float v0 = a[c], v1 = a[c + s.c], v2 = b[c], v3 = b[c + s.c];
+          const float m = std::max(std::max(v0, v1), std::max(v2, v3));
+          const bool s0 = v0 == m, s1 = !s0 && v1 == m, s2 = !s0 && !s1 && v2 == m;
+          da[c] = s0 ? gp[c] : 0.f;
+          da[c + s.c] = s1 ? gp[c] : 0.f;
+          db[c] = s2 ? gp[c] : 0.f;
+          db[c + s.c] = !s0 && !s1 && !s2 ? gp[c] : 0.f;
+        }
+      }
+    }
+}
+
 void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* dx) {
+  if (is_2x2_tiling(s)) return max_pool_grad_2x2(s, x, dy, dx);
   const long image = (long)s.h * s.w * s.c;
   const bool exact = tiles_exactly(s);
 #pragma omp parallel
