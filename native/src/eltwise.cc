@@ -76,6 +76,10 @@ void act_backward(const float* dy, const float* s, float* dx, size_t n, int act,
   act_backward_impl(dy, s, dx, n, act, alpha, from_output, true);
 }
 
+static inline void add_row(const float* __restrict row, float* __restrict acc, size_t n) {
+  for (size_t c = 0; c < n; ++c) acc[c] += row[c];
+}
+
 void act_backward_bias(const float* dy, const float* s, float* dx, size_t n, int act, float alpha, bool from_output,
                        size_t channels, float* db) {
   const size_t rows = n / channels;
@@ -91,10 +95,7 @@ void act_backward_bias(const float* dy, const float* s, float* dx, size_t n, int
     for (size_t r = r0; r < r1; r += kBlock) {
       const size_t end = std::min(r1, r + kBlock), off = r * channels, len = (end - r) * channels;
       act_backward_impl(dy + off, s + off, dx + off, len, act, alpha, from_output, false);
-      for (size_t q = r; q < end; ++q) {
-        const float* row = dx + q * channels;
-        for (size_t c = 0; c < channels; ++c) acc[c] += row[c];
-      }
+      for (size_t q = r; q < end; ++q) add_row(dx + q * channels, acc, channels);
     }
   }
   for (size_t c = 0; c < channels; ++c) {
