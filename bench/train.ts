@@ -254,13 +254,14 @@ async function trainSection(e: Engines, o: Options, name: string): Promise<Secti
 
 async function inferSection(e: Engines, o: Options): Promise<Section> {
   const req = (batches: number, threads?: number) => ({ op: 'infer' as const, batchSize: INFER_BATCH, batches, threads });
-  for (const x of e.ours) await x.worker.request<TimedReply>(req(1));
+  // The cpu backend is already warm from training and too slow for more than one timed batch.
+  for (const x of e.ours) if (x.backend !== 'cpu') await x.worker.request<TimedReply>(req(1));
   const probe = await e.ours[0].worker.request<TimedReply>(req(2));
   const batches = o.inferBatches ?? clamp(Math.round(o.roundSeconds / 3 / (probe.seconds / 2)), 2, MAX_INFER_BATCHES);
   log(`  inference: ${batches} batches of ${INFER_BATCH} a round`);
   const units: Record<string, number> = { torch: batches };
   const parts: Participant<number>[] = e.ours.map((x) => {
-    const n = x.backend === 'cpu' ? Math.min(batches, 2) : batches;
+    const n = x.backend === 'cpu' ? 1 : batches;
     units[x.backend] = n;
     return { id: x.backend, label: `ours ${x.backend}`, rounds: x.backend === 'cpu' ? 1 : o.rounds, run: async () => rate(await x.worker.request<TimedReply>(req(n))) };
   });

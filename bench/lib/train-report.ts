@@ -60,37 +60,43 @@ const ratioText = (r: Ratio) => (r.perRound.length > 1 ? `${times(r.median)} [${
 const ms = (x: number) => x.toFixed(2);
 
 function rateTable(models: ModelResult[], pick: (m: ModelResult) => Section | undefined, backends: string[], withTarget: boolean): string {
-  const rows = models.flatMap((m) => {
-    const s = pick(m);
-    if (!s) return [];
+  const sections = models.flatMap((m) => (pick(m) ? [{ m, s: pick(m)! }] : []));
+  const torch = sections.some(({ s }) => s.torch);
+  const rows = sections.map(({ m, s }) => {
     const t = s.torch;
     const target = s.target ? `>=${s.target.ratio.toFixed(1)}x ${s.target.met ? 'met' : 'NOT met'}` : '';
-    return [[
+    return [
       m.name, int(m.params), ...backends.map((b) => (s.ours[b] ? int(s.ours[b].median) : '')),
-      t ? int(t.best.median) : '', t ? t.best.setting : '', t ? int(t.default.median) : '',
-      t ? ratioText(t.ratioVsBest) : '', t ? ratioText(t.ratioVsDefault) : '', ...(withTarget ? [target] : []),
-    ]];
+      ...(torch ? [
+        t ? int(t.best.median) : '', t?.best.setting ?? '', t ? int(t.default.median) : '',
+        t ? ratioText(t.ratioVsBest) : '', t ? ratioText(t.ratioVsDefault) : '', ...(withTarget ? [target] : []),
+      ] : []),
+    ];
   });
   const first = backends[0];
   return table([
-    'model', 'params', ...backends.map((b) => `ours ${b}`), 'PyTorch best', 'best setting', 'PyTorch default',
-    `${first} / best`, `${first} / default`, ...(withTarget ? ['target'] : []),
+    'model', 'params', ...backends.map((b) => `ours ${b}`),
+    ...(torch ? ['PyTorch best', 'best setting', 'PyTorch default', `${first} / best`, `${first} / default`, ...(withTarget ? ['target'] : [])] : []),
   ], rows);
 }
 
 function latencyTable(models: ModelResult[], backends: string[]): string {
-  const rows = models.filter((m) => m.latency).map((m) => {
+  const measured = models.filter((m) => m.latency);
+  const torch = measured.some((m) => m.latency!.torch);
+  const rows = measured.map((m) => {
     const l = m.latency!;
     return [
       m.name, ...backends.flatMap((b) => (l.ours[b] ? [ms(l.ours[b].p50), ms(l.ours[b].p99)] : ['', ''])),
-      l.torch ? ms(l.torch.best.p50) : '', l.torch ? ms(l.torch.best.p99) : '', l.torch?.best.setting ?? '',
-      l.torch ? ms(l.torch.default.p50) : '', l.torch ? ms(l.torch.default.p99) : '',
+      ...(torch ? [
+        l.torch ? ms(l.torch.best.p50) : '', l.torch ? ms(l.torch.best.p99) : '', l.torch?.best.setting ?? '',
+        l.torch ? ms(l.torch.default.p50) : '', l.torch ? ms(l.torch.default.p99) : '',
+      ] : []),
       l.target ? `p50 <=${l.target.ms} ms ${l.target.met ? 'met' : 'NOT met'}` : '',
     ];
   });
   return table([
-    'model', ...backends.flatMap((b) => [`${b} p50`, `${b} p99`]), 'PyTorch best p50', 'p99', 'best setting',
-    'PyTorch default p50', 'p99', 'target',
+    'model', ...backends.flatMap((b) => [`${b} p50`, `${b} p99`]),
+    ...(torch ? ['PyTorch best p50', 'p99', 'best setting', 'PyTorch default p50', 'p99'] : []), 'target',
   ], rows);
 }
 
@@ -119,7 +125,8 @@ export function formatReport(r: Report): string {
   if (r.torch) out.push(...describeTorch(r.torch, r.strippedVars));
   if (!m0) return out.join('\n');
   out.push('');
-  out.push(`Training, images/s (batch ${m0.batchSize}, median of ${rounds} round${rounds === 1 ? '' : 's'}; ratios are ours / PyTorch round by round: median [min-max]):`);
+  const ratios = r.torch ? '; ratios are ours / PyTorch round by round: median [min-max]' : '';
+  out.push(`Training, images/s (batch ${m0.batchSize}, median of ${rounds} round${rounds === 1 ? '' : 's'}${ratios}):`);
   out.push(rateTable(r.models, (m) => m.train, backends, true));
   if (r.models.some((m) => m.infer)) {
     out.push('');
@@ -132,6 +139,6 @@ export function formatReport(r: Report): string {
     out.push(latencyTable(r.models, backends));
   }
   const cpu = r.models.find((m) => m.train.ours.cpu);
-  if (cpu) out.push('', `The cpu backend ran one round of ${cpu.train.ours.cpu.units} training batches per model (it is very slow).`);
+  if (cpu) out.push('', `The cpu backend ran one round per model (${cpu.train.ours.cpu.units} training batches, one inference batch): it is very slow.`);
   return out.join('\n');
 }

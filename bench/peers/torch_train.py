@@ -5,6 +5,7 @@ Run with Debian's interpreter (python3-torch), not a virtualenv's:
 
     /usr/bin/python3 bench/peers/torch_train.py serve          # JSON lines, driven by bench/train.ts
     /usr/bin/python3 bench/peers/torch_train.py run SPEC.json [--batches 10] [--threads 2]
+    node bin/fmnist.js models small-cnn --json | /usr/bin/python3 bench/peers/torch_train.py run -
     /usr/bin/python3 bench/peers/torch_train.py check SPEC.json   # parameter count and output shape
 
 In `serve` mode requests come one JSON object a line on stdin and each answer goes, one line, to
@@ -411,8 +412,14 @@ def serve():
 
 
 def read_spec(path):
+    """A ModelSpec from a file or stdin; `fmnist models NAME --json` output ({"spec": ...}) works too."""
     with (sys.stdin if path == "-" else open(path)) as f:
-        return json.load(f)
+        data = json.load(f)
+    if isinstance(data, dict) and "layers" not in data and isinstance(data.get("spec"), dict):
+        data = data["spec"]
+    if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
+        raise SpecError(f"{path}: expected a ModelSpec (an object with a 'layers' list)")
+    return data
 
 
 def main(argv):
