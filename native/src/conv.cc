@@ -10,9 +10,10 @@
 //  - backward-filter: oneDNN's backward-weights on NHWC as well: conv2 31-32 (im2col + OpenBLAS sgemm:
 //    83 for the sgemm alone, whose long reduction OpenBLAS handles poorly), conv1 4.1 (a tiled kernel of
 //    our own: 10.6; im2col + sgemm: ~15).
-// oneDNN primitives, reorders and the blocked filter buffers are cached per shape.
+// oneDNN primitives, reorders and the blocked filter buffers are cached per shape. Like all of the addon,
+// this expects calls from one JavaScript thread at a time (not concurrent worker threads).
 #include <dnnl.hpp>
-#include <cstring>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
