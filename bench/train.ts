@@ -16,8 +16,9 @@ import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from '../src/engine/index.ts';
 import { zoo } from '../src/models/zoo/index.ts';
 import type { ModelSpec } from '../src/models/types.ts';
+import { compare, log, type Comparison, type Engines } from './lib/compare.ts';
 import {
-  DEFAULT_PYTHON, describeSetting, settingId, startOurs, startTorch, strippedThreadingVars, torchSettings,
+  DEFAULT_PYTHON, describeSetting, startOurs, startTorch, strippedThreadingVars, torchSettings,
   type OursEngine, type TorchEngine, type TorchEnv, type TorchSetting,
 } from './lib/engines.ts';
 import type { LatencyReply, LoadReply, TimedReply } from './lib/protocol.ts';
@@ -150,167 +151,122 @@ export function parseOptions(argv: string[]): Options | undefined {
   };
 }
 
-const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const rate = (r: TimedReply) => r.images / r.seconds;
 const perSecond = (v: number) => `${v.toFixed(0)}/s`;
 const milliseconds = (v: number) => `${v.toFixed(2)} ms`;
-
-/** One engine in a timed comparison: how many rounds it takes part in and what one round gives. */
-interface Participant<S> { id: string; label: string; rounds: number; run(): Promise<S> }
-
-/** Runs the rounds, alternating participants and reversing their order every other round. */
-async function alternate<S>(parts: Participant<S>[], rounds: number, show: (p: Participant<S>, s: S) => string): Promise<Map<string, S[]>> {
-  const samples = new Map<string, S[]>(parts.map((p) => [p.id, []]));
-  for (let r = 0; r < rounds; r++) {
-    const order = parts.filter((p) => r < p.rounds);
-    if (r % 2 === 1) order.reverse();
-    const shown: string[] = [];
-    for (const p of order) {
-      const s = await p.run();
-      samples.get(p.id)!.push(s);
-      shown.push(`${p.label} ${show(p, s)}`);
-    }
-    log(`    round ${r + 1}/${rounds}: ${shown.join(', ')}`);
-  }
-  return samples;
-}
-
-interface Engines { ours: OursEngine[]; torch: Map<TorchEnv, TorchEngine>; settings: TorchSetting[]; defaultSetting: TorchSetting }
-
-/** Tries each PyTorch setting once; the best by `score` (higher is better) and every score. */
-async function screen(e: Engines, run: (t: TorchEngine, threads: number) => Promise<number>, show: (v: number) => string) {
-  const scores: { setting: TorchSetting; value: number }[] = [];
-  for (const setting of e.settings) scores.push({ setting, value: await run(e.torch.get(setting.env)!, setting.threads) });
-  log(`    PyTorch screening: ${scores.map((s) => `${describeSetting(s.setting)} ${show(s.value)}`).join(', ')}`);
-  return scores;
-}
-
-/** PyTorch's timed settings: the screening's best and the default (once if they are the same). */
-function timedSettings(e: Engines, scores: { setting: TorchSetting; value: number }[], higherIsBetter: boolean): TorchSetting[] {
-  const best = scores.reduce((a, b) => ((higherIsBetter ? b.value > a.value : b.value < a.value) ? b : a)).setting;
-  return settingId(best) === settingId(e.defaultSetting) ? [best] : [best, e.defaultSetting];
-}
+const median = (xs: number[]) => spread(xs).median;
+const knobs = (s: TorchSetting) => ({ threads: s.threads, channelsLast: s.channelsLast });
 
 function ratios(ours: number[], theirs: number[]): number[] {
-  return theirs.map((t, i) => ours[i] / t).filter((x, i) => i < ours.length && Number.isFinite(x));
+  return theirs.slice(0, ours.length).map((t, i) => ours[i] / t);
 }
 
-/** Series for a rate measurement (images/s), PyTorch's best picked again from the timed medians. */
-function rateSection(
-  e: Engines, samples: Map<string, number[]>, torchIds: TorchSetting[], screening: { setting: TorchSetting; value: number }[] | undefined,
-  rounds: Record<string, number>, target: number | undefined,
-): Section {
+/** A rate comparison (images/s) as the report shows it; ratios use our first backend. */
+function rateSection(e: Engines, c: Comparison<number>, units: Record<string, number>, target: number | undefined): Section {
   const ours: Record<string, Series> = {};
-  for (const o of e.ours) ours[o.backend] = { rates: samples.get(o.backend)!, median: spread(samples.get(o.backend)!).median, units: rounds[o.backend] };
+  for (const [b, rates] of c.ours) ours[b] = { rates, median: median(rates), units: units[b] };
   const section: Section = { ours };
-  if (torchIds.length) {
-    const timed = torchIds.map((s) => ({ setting: s, rates: samples.get(settingId(s))! }));
-    const best = timed.reduce((a, b) => (spread(b.rates).median > spread(a.rates).median ? b : a));
-    const dflt = timed.find((t) => settingId(t.setting) === settingId(e.defaultSetting)) ?? best;
-    const first = e.ours[0].backend;
-    const vsBest = ratios(ours[first].rates, best.rates);
-    const vsDefault = ratios(ours[first].rates, dflt.rates);
+  if (c.torch) {
+    const first = ours[e.ours[0].backend].rates;
+    const series = (t: { setting: TorchSetting; samples: number[] }) => ({
+      setting: describeSetting(t.setting), rates: t.samples, median: median(t.samples), units: units.torch,
+    });
+    const vsBest = ratios(first, c.torch.best.samples);
+    const vsDefault = ratios(first, c.torch.default.samples);
     section.torch = {
-      screening: screening!.map((s) => ({ setting: describeSetting(s.setting), value: s.value })),
-      best: { setting: describeSetting(best.setting), rates: best.rates, median: spread(best.rates).median, units: rounds.torch },
-      default: { setting: describeSetting(dflt.setting), rates: dflt.rates, median: spread(dflt.rates).median, units: rounds.torch },
+      screening: c.torch.screening.map((s) => ({ setting: describeSetting(s.setting), value: s.sample })),
+      timed: c.torch.timed.map(series),
+      best: series(c.torch.best),
+      default: series(c.torch.default),
       ratioVsBest: { perRound: vsBest, ...spread(vsBest) },
       ratioVsDefault: { perRound: vsDefault, ...spread(vsDefault) },
     };
-    if (target !== undefined) section.target = { ratio: target, met: spread(vsBest).median >= target };
+    if (target !== undefined) section.target = { ratio: target, met: median(vsBest) >= target };
   }
   return section;
 }
 
-async function trainSection(e: Engines, o: Options, name: string): Promise<Section> {
+const isImage = (spec: ModelSpec) => spec.input === 'image';
+
+async function trainSection(e: Engines, o: Options, spec: ModelSpec): Promise<Section> {
   const slow = (b: BackendName) => b === 'cpu';
   for (const x of e.ours) await x.worker.request<TimedReply>({ op: 'train', batches: 1 });
+  for (const t of e.torch.values()) await t.worker.request<TimedReply>({ op: 'train', batches: 1 });
   const probe = await e.ours[0].worker.request<TimedReply>({ op: 'train', batches: 2 });
   const perBatch = probe.seconds / 2;
   const batches = o.batches ?? clamp(Math.round(o.roundSeconds / perBatch), MIN_TRAIN_BATCHES, MAX_TRAIN_BATCHES);
   log(`  training: ${batches} batches of ${o.batchSize} a round (warm-up: ${(perBatch * 1000).toFixed(0)} ms a batch on ${e.ours[0].backend})`);
   const units: Record<string, number> = { torch: batches };
-  const parts: Participant<number>[] = e.ours.map((x) => {
-    const n = slow(x.backend) ? Math.min(batches, o.cpuBatches) : batches;
-    units[x.backend] = n;
-    return { id: x.backend, label: `ours ${x.backend}`, rounds: slow(x.backend) ? 1 : o.rounds, run: async () => rate(await x.worker.request<TimedReply>({ op: 'train', batches: n })) };
+  for (const x of e.ours) units[x.backend] = slow(x.backend) ? Math.min(batches, o.cpuBatches) : batches;
+  const c = await compare<number>(e, o.rounds, {
+    ours: (x) => ({
+      rounds: slow(x.backend) ? 1 : o.rounds,
+      run: async () => rate(await x.worker.request<TimedReply>({ op: 'train', batches: units[x.backend] })),
+    }),
+    torch: async (t, s, screening) =>
+      rate(await t.worker.request<TimedReply>({ op: 'train', batches: screening ? Math.ceil(batches / 2) : batches, ...knobs(s) })),
+    score: median,
+    show: perSecond,
+    channelsLast: isImage(spec),
   });
-  let timed: TorchSetting[] = [];
-  let scores;
-  if (e.torch.size) {
-    for (const t of e.torch.values()) await t.worker.request<TimedReply>({ op: 'train', batches: 1 });
-    const screenBatches = Math.max(2, Math.ceil(batches / 2));
-    scores = await screen(e, async (t, threads) => rate(await t.worker.request<TimedReply>({ op: 'train', batches: screenBatches, threads })), perSecond);
-    timed = timedSettings(e, scores, true);
-    for (const s of timed) {
-      const t = e.torch.get(s.env)!;
-      parts.push({ id: settingId(s), label: `PyTorch ${describeSetting(s)}`, rounds: o.rounds, run: async () => rate(await t.worker.request<TimedReply>({ op: 'train', batches, threads: s.threads })) });
-    }
-  }
-  const samples = await alternate(parts, o.rounds, (_p, s) => perSecond(s));
-  return rateSection(e, samples, timed, scores, units, TARGETS.trainRatio[name]);
+  return rateSection(e, c, units, TARGETS.trainRatio[spec.name]);
 }
 
-async function inferSection(e: Engines, o: Options): Promise<Section> {
-  const req = (batches: number, threads?: number) => ({ op: 'infer' as const, batchSize: INFER_BATCH, batches, threads });
+async function inferSection(e: Engines, o: Options, spec: ModelSpec): Promise<Section> {
+  const req = (batches: number, s?: TorchSetting) => ({ op: 'infer' as const, batchSize: INFER_BATCH, batches, ...(s ? knobs(s) : {}) });
   // The cpu backend is already warm from training and too slow for more than one timed batch.
   for (const x of e.ours) if (x.backend !== 'cpu') await x.worker.request<TimedReply>(req(1));
+  for (const t of e.torch.values()) await t.worker.request<TimedReply>(req(1));
   const probe = await e.ours[0].worker.request<TimedReply>(req(2));
-  const batches = o.inferBatches ?? clamp(Math.round(o.roundSeconds / 3 / (probe.seconds / 2)), 2, MAX_INFER_BATCHES);
+  const batches = o.inferBatches ?? clamp(Math.round(o.roundSeconds / 3 / (probe.seconds / 2)), 1, MAX_INFER_BATCHES);
   log(`  inference: ${batches} batches of ${INFER_BATCH} a round`);
   const units: Record<string, number> = { torch: batches };
-  const parts: Participant<number>[] = e.ours.map((x) => {
-    const n = x.backend === 'cpu' ? 1 : batches;
-    units[x.backend] = n;
-    return { id: x.backend, label: `ours ${x.backend}`, rounds: x.backend === 'cpu' ? 1 : o.rounds, run: async () => rate(await x.worker.request<TimedReply>(req(n))) };
+  for (const x of e.ours) units[x.backend] = x.backend === 'cpu' ? 1 : batches;
+  const c = await compare<number>(e, o.rounds, {
+    ours: (x) => ({
+      rounds: x.backend === 'cpu' ? 1 : o.rounds,
+      run: async () => rate(await x.worker.request<TimedReply>(req(units[x.backend]))),
+    }),
+    torch: async (t, s, screening) => rate(await t.worker.request<TimedReply>(req(screening ? Math.ceil(batches / 2) : batches, s))),
+    score: median,
+    show: perSecond,
+    channelsLast: isImage(spec),
   });
-  let timed: TorchSetting[] = [];
-  let scores;
-  if (e.torch.size) {
-    for (const t of e.torch.values()) await t.worker.request<TimedReply>(req(1));
-    scores = await screen(e, async (t, threads) => rate(await t.worker.request<TimedReply>(req(Math.max(2, Math.ceil(batches / 2)), threads))), perSecond);
-    timed = timedSettings(e, scores, true);
-    for (const s of timed) {
-      const t = e.torch.get(s.env)!;
-      parts.push({ id: settingId(s), label: `PyTorch ${describeSetting(s)}`, rounds: o.rounds, run: async () => rate(await t.worker.request<TimedReply>(req(batches, s.threads))) });
-    }
-  }
-  const samples = await alternate(parts, o.rounds, (_p, s) => perSecond(s));
-  return rateSection(e, samples, timed, scores, units, undefined);
+  return rateSection(e, c, units, undefined);
 }
 
 function latencyStats(ms: number[], setting?: string): LatencyStats {
   return { p50: percentile(ms, 50), p99: percentile(ms, 99), samples: ms.length, ...(setting ? { setting } : {}) };
 }
 
-async function latencySection(e: Engines, o: Options, name: string): Promise<LatencySection> {
-  const req = (count: number, threads?: number, maxSeconds = o.roundSeconds) => ({ op: 'latency' as const, count, threads, maxSeconds });
-  const all = [...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)];
-  for (const w of all) await w.request<LatencyReply>(req(LATENCY_WARMUP));
-  const parts: Participant<number[]>[] = e.ours.map((x) => ({
-    id: x.backend, label: `ours ${x.backend}`, rounds: x.backend === 'cpu' ? 1 : o.rounds,
-    run: async () => (await x.worker.request<LatencyReply>(req(o.latencyCount))).ms,
-  }));
-  let timed: TorchSetting[] = [];
-  if (e.torch.size) {
-    const scores = await screen(e, async (t, threads) => percentile((await t.worker.request<LatencyReply>(req(LATENCY_SCREEN, threads, o.roundSeconds / 3))).ms, 50), milliseconds);
-    timed = timedSettings(e, scores, false);
-    for (const s of timed) {
-      const t = e.torch.get(s.env)!;
-      parts.push({ id: settingId(s), label: `PyTorch ${describeSetting(s)}`, rounds: o.rounds, run: async () => (await t.worker.request<LatencyReply>(req(o.latencyCount, s.threads))).ms });
-    }
+async function latencySection(e: Engines, o: Options, spec: ModelSpec): Promise<LatencySection> {
+  const req = (count: number, maxSeconds: number, s?: TorchSetting) => ({ op: 'latency' as const, count, maxSeconds, ...(s ? knobs(s) : {}) });
+  for (const w of [...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)]) {
+    await w.request<LatencyReply>(req(LATENCY_WARMUP, o.roundSeconds / 3));
   }
-  log(`  single-image latency: ${o.latencyCount} predictions a round`);
-  const samples = await alternate(parts, o.rounds, (_p, ms) => `p50 ${milliseconds(percentile(ms, 50))} (${ms.length})`);
+  log(`  single-image latency: up to ${o.latencyCount} predictions (or ${o.roundSeconds} s) a round`);
+  const c = await compare<number[]>(e, o.rounds, {
+    ours: (x) => ({
+      rounds: x.backend === 'cpu' ? 1 : o.rounds,
+      run: async () => (await x.worker.request<LatencyReply>(req(o.latencyCount, o.roundSeconds))).ms,
+    }),
+    torch: async (t, s, screening) =>
+      (await t.worker.request<LatencyReply>(screening ? req(LATENCY_SCREEN, o.roundSeconds / 3, s) : req(o.latencyCount, o.roundSeconds, s))).ms,
+    score: (rounds) => -percentile(rounds.flat(), 50),
+    show: (ms) => `p50 ${milliseconds(percentile(ms, 50))} (${ms.length})`,
+    channelsLast: isImage(spec),
+  });
   const out: LatencySection = { ours: {} };
-  for (const x of e.ours) out.ours[x.backend] = latencyStats(samples.get(x.backend)!.flat());
-  if (timed.length) {
-    const stats = timed.map((s) => ({ s, st: latencyStats(samples.get(settingId(s))!.flat(), describeSetting(s)) }));
-    const best = stats.reduce((a, b) => (b.st.p50 < a.st.p50 ? b : a));
-    out.torch = { best: best.st, default: (stats.find((x) => settingId(x.s) === settingId(e.defaultSetting)) ?? best).st };
+  for (const [b, rounds] of c.ours) out.ours[b] = latencyStats(rounds.flat());
+  if (c.torch) {
+    out.torch = {
+      timed: c.torch.timed.map((t) => latencyStats(t.samples.flat(), describeSetting(t.setting))),
+      best: latencyStats(c.torch.best.samples.flat(), describeSetting(c.torch.best.setting)),
+      default: latencyStats(c.torch.default.samples.flat(), describeSetting(c.torch.default.setting)),
+    };
   }
-  const target = TARGETS.latencyMs[name];
+  const target = TARGETS.latencyMs[spec.name];
   if (target !== undefined) out.target = { ms: target, met: out.ours[e.ours[0].backend].p50 <= target };
   return out;
 }
@@ -332,7 +288,7 @@ async function startEngines(o: Options): Promise<Engines> {
   if (o.torch) for (const env of ['default', 'passive'] as const) torch.set(env, await startTorch(env, o.python, o.verbose));
   const cpuCount = availableParallelism();
   const torchDefault = torch.get('default')?.info.defaultThreads ?? cpuCount;
-  return { ours, torch, settings: torchSettings(cpuCount, torchDefault), defaultSetting: { env: 'default', threads: cpuCount } };
+  return { ours, torch, settings: torchSettings(cpuCount, torchDefault), defaultSetting: { env: 'default', threads: cpuCount, channelsLast: false } };
 }
 
 function stamp(d: Date): string {
@@ -370,9 +326,9 @@ export async function main(argv: string[]): Promise<number> {
       const spec = zoo[name];
       const params = await loadModel(e, o, spec);
       log(`${name} (${params.toLocaleString('en-US')} parameters)`);
-      const entry: Report['models'][number] = { name, params, batchSize: o.batchSize, train: await trainSection(e, o, name) };
-      if (o.inference) entry.infer = await inferSection(e, o);
-      if (o.latencyModels.includes(name)) entry.latency = await latencySection(e, o, name);
+      const entry: Report['models'][number] = { name, params, batchSize: o.batchSize, train: await trainSection(e, o, spec) };
+      if (o.inference) entry.infer = await inferSection(e, o, spec);
+      if (o.latencyModels.includes(name)) entry.latency = await latencySection(e, o, spec);
       report.models.push(entry);
       log(`  ${name} took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }

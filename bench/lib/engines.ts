@@ -20,15 +20,18 @@ const THREADING_VARS = ['OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'OMP_PROC_BIND', '
 
 export type TorchEnv = 'default' | 'passive';
 
-/** One PyTorch setting: its OpenMP environment and torch.set_num_threads(threads). */
-export interface TorchSetting { env: TorchEnv; threads: number }
+/**
+ * One PyTorch setting: its OpenMP environment, torch.set_num_threads(threads), and whether image
+ * models run in the channels-last (NHWC) memory format.
+ */
+export interface TorchSetting { env: TorchEnv; threads: number; channelsLast: boolean }
 
 export function describeSetting(s: TorchSetting): string {
-  return `${s.threads} thread${s.threads === 1 ? '' : 's'}${s.env === 'passive' ? ', OMP passive' : ''}`;
+  return `${s.threads} thread${s.threads === 1 ? '' : 's'}${s.env === 'passive' ? ', OMP passive' : ''}${s.channelsLast ? ', channels-last' : ''}`;
 }
 
 export function settingId(s: TorchSetting): string {
-  return `${s.env}/${s.threads}`;
+  return `${s.env}/${s.threads}${s.channelsLast ? '/nhwc' : ''}`;
 }
 
 export interface OursEngine { backend: BackendName; worker: Worker; info: TfjsInfo }
@@ -66,10 +69,11 @@ export async function startTorch(env: TorchEnv, python: string, echo: boolean): 
 }
 
 /**
- * The settings to try: every environment at the CPU count (the "default" setting is the default
- * environment there), at 1 and 2 threads, and at PyTorch's own choice of thread count.
+ * The threading settings to try: each environment at the CPU count (the "default" setting is the
+ * default environment there), at 1 and 2 threads, and at PyTorch's own choice of thread count.
+ * The harness then tries the fastest of them in channels-last for image models.
  */
 export function torchSettings(cpus: number, torchDefaultThreads: number): TorchSetting[] {
   const counts = [...new Set([cpus, torchDefaultThreads, 1, 2])].filter((n) => n >= 1 && n <= cpus);
-  return (['default', 'passive'] as const).flatMap((env) => counts.map((threads) => ({ env, threads })));
+  return (['default', 'passive'] as const).flatMap((env) => counts.map((threads) => ({ env, threads, channelsLast: false })));
 }

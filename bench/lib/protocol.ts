@@ -9,12 +9,14 @@ import type { ModelSpec } from '../../src/models/types.ts';
 export type Request =
   | { op: 'info' }
   | { op: 'load'; spec: ModelSpec; batchSize: number; seed: number }
-  /** `threads` only applies to PyTorch: our engine runs as shipped. */
-  | { op: 'train'; batches: number; threads?: number }
-  | { op: 'infer'; batchSize: number; batches: number; threads?: number }
+  | ({ op: 'train'; batches: number } & TorchKnobs)
+  | ({ op: 'infer'; batchSize: number; batches: number } & TorchKnobs)
   /** Up to `count` single-image predictions, fewer when `maxSeconds` runs out. */
-  | { op: 'latency'; count: number; maxSeconds?: number; threads?: number }
+  | ({ op: 'latency'; count: number; maxSeconds?: number } & TorchKnobs)
   | { op: 'quit' };
+
+/** PyTorch's setting for one request; our engine ignores them (it runs as shipped). */
+export interface TorchKnobs { threads?: number; channelsLast?: boolean }
 
 export interface LoadReply { params: number }
 /** `leakedTensors` (tfjs only): tensors alive after the round minus before; should be 0. */

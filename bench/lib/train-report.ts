@@ -14,6 +14,8 @@ export interface Section {
   torch?: {
     /** Each setting's score in the screening round (images/s). */
     screening: { setting: string; value: number }[];
+    /** Every setting timed in the rounds (the screening's two best and the default). */
+    timed: TorchSeries[];
     best: TorchSeries;
     default: TorchSeries;
     /** Our first backend ÷ PyTorch, round by round. */
@@ -26,7 +28,7 @@ export interface Section {
 export interface LatencyStats { p50: number; p99: number; samples: number; setting?: string }
 export interface LatencySection {
   ours: Record<string, LatencyStats>;
-  torch?: { best: LatencyStats; default: LatencyStats };
+  torch?: { timed: LatencyStats[]; best: LatencyStats; default: LatencyStats };
   /** On our first backend's median. */
   target?: { ms: number; met: boolean };
 }

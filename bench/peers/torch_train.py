@@ -4,7 +4,7 @@ nn.Module and times training, batch inference and single-image latency the way o
 Run with Debian's interpreter (python3-torch), not a virtualenv's:
 
     /usr/bin/python3 bench/peers/torch_train.py serve          # JSON lines, driven by bench/train.ts
-    /usr/bin/python3 bench/peers/torch_train.py run SPEC.json [--batches 10] [--threads 2]
+    /usr/bin/python3 bench/peers/torch_train.py run SPEC.json [--batches 10] [--threads 2] [--channels-last]
     node bin/fmnist.js models small-cnn --json | /usr/bin/python3 bench/peers/torch_train.py run -
     /usr/bin/python3 bench/peers/torch_train.py check SPEC.json   # parameter count and output shape
 
@@ -317,17 +317,29 @@ class Peer:
         n = POOL_BATCHES * self.batch
         self.x = torch.rand(n, *self.model.input_shape)
         self.y = torch.randint(0, self.model.output_shape[0], (n,))
+        self.channels_last = False
         return {"params": self.model.keras_param_count(), "output": list(self.model.output_shape)}
 
-    def threads(self, req):
+    def configure(self, req):
+        """Applies a request's setting: `threads` (default: the CPUs) and `channelsLast`, the NHWC
+        memory format for image models' weights and data (oneDNN is often faster with it)."""
         n = int(req.get("threads") or len(os.sched_getaffinity(0)))
         torch.set_num_threads(n)
-        return n
+        channels_last = bool(req.get("channelsLast")) and len(self.model.input_shape) == 3
+        if channels_last != self.channels_last:
+            fmt = torch.channels_last if channels_last else torch.contiguous_format
+            self.model.to(memory_format=fmt)
+            self.x = self.x.contiguous(memory_format=fmt)
+            self.channels_last = channels_last
+        return {"threads": n, "channelsLast": channels_last}
+
+    def batch_input(self, x):
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def train(self, req):
         """`batches` steps as the trainer takes them: shuffled batches gathered from the pool, a fresh
         Adam (the trainer makes one per call), the loss and accuracy read back every step."""
-        threads = self.threads(req)
+        setting = self.configure(req)
         epochs, per_epoch = split_round(int(req["batches"]))
         model, bs = self.model, self.batch
         model.train()
@@ -338,7 +350,7 @@ class Peer:
             loss_sum, correct = 0.0, 0
             for b in range(per_epoch):
                 idx = order[b * bs:(b + 1) * bs]
-                x, y = self.x.index_select(0, idx), self.y.index_select(0, idx)
+                x, y = self.batch_input(self.x.index_select(0, idx)), self.y.index_select(0, idx)
                 opt.zero_grad(set_to_none=True)
                 out = model(x)
                 loss = model.loss(out, y)
@@ -347,11 +359,11 @@ class Peer:
                 loss_sum += loss.item() * bs
                 correct += int((out.argmax(1) == y).sum())
         seconds = time.perf_counter() - t0
-        return {"images": epochs * per_epoch * bs, "seconds": seconds, "threads": threads}
+        return {"images": epochs * per_epoch * bs, "seconds": seconds, **setting}
 
     def infer(self, req):
         """Class probabilities for `batches` batches of `batchSize`, copied out as the engine does."""
-        threads = self.threads(req)
+        setting = self.configure(req)
         bs, batches = int(req["batchSize"]), int(req["batches"])
         model, n = self.model, self.x.shape[0]
         model.eval()
@@ -362,12 +374,12 @@ class Peer:
                 model.probabilities(self.x[start:start + bs]).numpy().copy()
         seconds = time.perf_counter() - t0
         model.train()
-        return {"images": batches * bs, "seconds": seconds, "threads": threads}
+        return {"images": batches * bs, "seconds": seconds, **setting}
 
     def latency(self, req):
         """Milliseconds to predict one image, `count` times or until `maxSeconds` have passed:
         tensor in, probabilities out."""
-        threads = self.threads(req)
+        setting = self.configure(req)
         model, n = self.model, self.x.shape[0]
         model.eval()
         samples = []
@@ -381,7 +393,7 @@ class Peer:
                 if t1 > deadline:
                     break
         model.train()
-        return {"ms": samples, "threads": threads}
+        return {"ms": samples, **setting}
 
 
 def split_round(batches):
@@ -432,6 +444,7 @@ def main(argv):
     run.add_argument("--batches", type=int, default=10)
     run.add_argument("--batch-size", type=int, default=128)
     run.add_argument("--threads", type=int, default=0, help="default: the CPUs this process may use")
+    run.add_argument("--channels-last", action="store_true", help="NHWC memory format (image models)")
     check = sub.add_parser("check", help="print the parameter count and output shape of a spec")
     check.add_argument("spec", help="ModelSpec JSON file, or - for stdin")
     a = p.parse_args(argv)
@@ -444,10 +457,11 @@ def main(argv):
             loaded["forward"] = list(peer.model(peer.x[:2]).shape)
         print(json.dumps(loaded))
         return
-    peer.train({"batches": 2, "threads": a.threads})  # warm-up
-    r = peer.train({"batches": a.batches, "threads": a.threads})
+    setting = {"threads": a.threads, "channelsLast": a.channels_last}
+    peer.train({"batches": 2, **setting})  # warm-up
+    r = peer.train({"batches": a.batches, **setting})
     blas = blas_library()["kind"]
-    print(f"pytorch {torch.__version__}, {r['threads']} threads, BLAS {blas}: "
+    print(f"pytorch {torch.__version__}, {r['threads']} threads{', channels-last' if r['channelsLast'] else ''}, BLAS {blas}: "
           f"{r['images'] / r['seconds']:.0f} images/s ({1000 * r['seconds'] / (r['images'] / a.batch_size):.1f} ms per batch)")
 
 
