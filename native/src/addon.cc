@@ -270,6 +270,7 @@ Napi::Value SignalStormStop(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tune_malloc();
+  warm_up_openblas();
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));

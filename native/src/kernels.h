@@ -32,7 +32,9 @@ void conv_forward(const ConvShape& s, const float* x, const float* w, const floa
 void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx);
 void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw);
 
-// gemm.cc: out[b] = act(op(a[b]) x op(bb[b]) + bias); batch strides of 0 broadcast an operand.
+// gemm.cc: warm_up_openblas() once at load (see gemm.cc).
+void warm_up_openblas();
+// out[b] = act(op(a[b]) x op(bb[b]) + bias); batch strides of 0 broadcast an operand.
 void matmul(int batch, int m, int n, int k, const float* a, long stride_a, bool trans_a, const float* b, long stride_b,
             bool trans_b, const float* bias, long bias_len, float* out, int act, float alpha);
 
