@@ -77,12 +77,6 @@ export function recycle(values: unknown): void {
   pooledBytes += bytes;
 }
 
-/** Drops every pooled array (e.g. between unrelated workloads). */
-export function clearPool(): void {
-  pool.clear();
-  pooledBytes = 0;
-}
-
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
 }
