@@ -5,9 +5,9 @@
  * Every engine runs in its own long-lived child (lib/engines.ts) and the timed rounds alternate
  * between them (order reversed every other round), so load from elsewhere on the machine hits both
  * sides alike; each round gives one ours ÷ PyTorch ratio. PyTorch is shown at its default setting
- * (default environment, torch.set_num_threads(CPU count)) and at its best: every setting of
- * lib/engines.ts torchSettings is tried in a short screening round, and the fastest is timed
- * alongside the default. Our engine runs as shipped.
+ * (default environment, torch.set_num_threads(CPU count)) and at its best: threading settings
+ * (lib/engines.ts torchSettings) and channels-last are screened, and the two fastest are timed
+ * beside the default (lib/compare.ts). Our engine runs as shipped.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -59,6 +59,8 @@ Options:
   --json                print the JSON report on stdout (the table goes to stderr)
   --out FILE            where to write the JSON report (default .bench/train-<time>.json)
   --show FILE           print the tables of a saved JSON report and exit
+  --check               build each model (default: the whole zoo) on every engine, compare
+                        parameter counts, and exit: checks the PyTorch translation, times nothing
   --verbose             pass the workers' stderr through
   -h, --help            this text`;
 
@@ -80,6 +82,7 @@ interface Options {
   json: boolean;
   out?: string;
   show?: string;
+  check: boolean;
   verbose: boolean;
 }
 
@@ -117,7 +120,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       'round-seconds': { type: 'string' }, 'batch-size': { type: 'string' }, 'infer-batches': { type: 'string' },
       latency: { type: 'string' }, 'latency-count': { type: 'string' }, 'cpu-batches': { type: 'string' }, 'ours-threads': { type: 'string' },
       'no-torch': { type: 'boolean' }, 'no-inference': { type: 'boolean' }, python: { type: 'string' },
-      json: { type: 'boolean' }, out: { type: 'string' }, show: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' }, out: { type: 'string' }, show: { type: 'string' }, check: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) return undefined;
@@ -130,7 +133,7 @@ export function parseOptions(argv: string[]): Options | undefined {
   if (!(roundSeconds > 0)) throw new Error(`--round-seconds: expected a positive number, got '${v['round-seconds']}'`);
   const latency = list(v.latency, DEFAULT_LATENCY_MODELS);
   return {
-    models: zooNames(list(v.only, DEFAULT_MODELS), '--only'),
+    models: zooNames(list(v.only, v.check ? Object.keys(zoo) : DEFAULT_MODELS), '--only'),
     backends: [...new Set(backends)] as BackendName[],
     rounds: positiveInt(v.rounds, '--rounds', 5)!,
     batches: positiveInt(v.batches, '--batches'),
@@ -147,6 +150,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     json: v.json ?? false,
     out: v.out,
     show: v.show,
+    check: v.check ?? false,
     verbose: v.verbose ?? false,
   };
 }
@@ -242,7 +246,7 @@ function latencyStats(ms: number[], setting?: string): LatencyStats {
 
 async function latencySection(e: Engines, o: Options, spec: ModelSpec): Promise<LatencySection> {
   const req = (count: number, maxSeconds: number, s?: TorchSetting) => ({ op: 'latency' as const, count, maxSeconds, ...(s ? knobs(s) : {}) });
-  for (const w of [...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)]) {
+  for (const w of workers(e)) {
     await w.request<LatencyReply>(req(LATENCY_WARMUP, o.roundSeconds / 3));
   }
   log(`  single-image latency: up to ${o.latencyCount} predictions (or ${o.roundSeconds} s) a round`);
@@ -273,19 +277,42 @@ async function latencySection(e: Engines, o: Options, spec: ModelSpec): Promise<
 
 async function loadModel(e: Engines, o: Options, spec: ModelSpec): Promise<number> {
   const req = { op: 'load' as const, spec, batchSize: o.batchSize, seed: 1 };
-  const counts = await Promise.all([...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)]
-    .map(async (w) => ({ name: w.name, params: (await w.request<LoadReply>(req)).params })));
+  const counts = await Promise.all(workers(e).map(async (w) => ({ name: w.name, params: (await w.request<LoadReply>(req)).params })));
   if (new Set(counts.map((c) => c.params)).size > 1) {
     throw new Error(`${spec.name}: the engines built different networks (parameter counts ${counts.map((c) => `${c.name} ${c.params}`).join(', ')})`);
   }
   return counts[0].params;
 }
 
+/** Loads each model on every engine: a mismatch in parameter counts means the peer built another network. */
+async function checkModels(e: Engines, o: Options): Promise<number> {
+  let failed = 0;
+  for (const name of o.models) {
+    try {
+      console.log(`${name.padEnd(22)} ${(await loadModel(e, o, zoo[name])).toLocaleString('en-US').padStart(10)} parameters on every engine`);
+    } catch (err) {
+      failed++;
+      console.log(`${name.padEnd(22)} FAILED: ${(err as Error).message}`);
+    }
+  }
+  console.log(failed ? `${failed} of ${o.models.length} models differ` : `all ${o.models.length} models match`);
+  return failed ? 1 : 0;
+}
+
+function workers(e: Pick<Engines, 'ours' | 'torch'>) {
+  return [...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)];
+}
+
 async function startEngines(o: Options): Promise<Engines> {
   const ours: OursEngine[] = [];
-  for (const b of o.backends) ours.push(await startOurs(b, o.verbose, o.oursThreads));
   const torch = new Map<TorchEnv, TorchEngine>();
-  if (o.torch) for (const env of ['default', 'passive'] as const) torch.set(env, await startTorch(env, o.python, o.verbose));
+  try {
+    for (const b of o.backends) ours.push(await startOurs(b, o.verbose, o.oursThreads));
+    if (o.torch) for (const env of ['default', 'passive'] as const) torch.set(env, await startTorch(env, o.python, o.verbose));
+  } catch (err) {
+    await Promise.all(workers({ ours, torch }).map((w) => w.close()));
+    throw err;
+  }
   const cpuCount = availableParallelism();
   const torchDefault = torch.get('default')?.info.defaultThreads ?? cpuCount;
   return { ours, torch, settings: torchSettings(cpuCount, torchDefault), defaultSetting: { env: 'default', threads: cpuCount, channelsLast: false } };
@@ -309,6 +336,7 @@ export async function main(argv: string[]): Promise<number> {
   const load0 = loadavg()[0];
   const e = await startEngines(o);
   try {
+    if (o.check) return await checkModels(e, o);
     const report: Report = {
       benchmark: 'train',
       startedAt: started.toISOString(),
@@ -345,6 +373,6 @@ export async function main(argv: string[]): Promise<number> {
     log(`JSON report: ${out}`);
     return 0;
   } finally {
-    await Promise.all([...e.ours.map((x) => x.worker), ...[...e.torch.values()].map((t) => t.worker)].map((w) => w.close()));
+    await Promise.all(workers(e).map((w) => w.close()));
   }
 }

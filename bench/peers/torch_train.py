@@ -16,6 +16,7 @@ as TensorFlow computes it (asymmetric when the total is odd); Keras BatchNormali
 becomes torch's 1 - m, with Keras's epsilon (1e-3 by default); a final softmax is folded into
 CrossEntropyLoss on logits (what a PyTorch user writes) and applied after the model at inference;
 L1/L2 kernel regularizers are added to the loss as Keras does. Adam with Keras's epsilon 1e-7.
+Each timed request may set `threads` and `channelsLast` (NHWC memory format for image models).
 """
 import json
 import math
