@@ -41,7 +41,13 @@ export interface TorchInfo {
   interopThreads: number;
   ompWaitPolicy: string;
   mkldnn: boolean;
-  blas: { kind: string; path: string; mapped: string[] };
+  blas: {
+    kind: string;
+    path: string;
+    mapped: string[];
+    /** `update-alternatives --query libblas.so.3-<arch>-linux-gnu`, when it answers. */
+    alternatives: { status: string; value: string; choices: { path: string; priority: number | null }[] } | null;
+  };
 }
 
 export type ErrorReply = { error: string };

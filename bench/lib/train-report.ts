@@ -56,6 +56,9 @@ export interface Report {
   seconds: number;
 }
 
+/** A 1-minute load average from which the run counts as shared with other work. */
+const BUSY_LOAD = 0.5;
+
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const times = (x: number) => `${x.toFixed(2)}x`;
 const ratioText = (r: Ratio) => (r.perRound.length > 1 ? `${times(r.median)} [${r.min.toFixed(2)}-${r.max.toFixed(2)}]` : times(r.median));
@@ -108,6 +111,11 @@ function describeTorch(t: TorchInfo, stripped: string[]): string[] {
       `convolutions ${t.mkldnn ? 'by oneDNN (mkldnn)' : 'without oneDNN'}; its own thread default ${t.defaultThreads} ` +
       `(physical cores); "default" setting = default environment with torch.set_num_threads(${t.cpus}).`,
   ];
+  const alt = t.blas.alternatives;
+  if (alt) {
+    const choices = alt.choices.map((c) => `${c.path} (priority ${c.priority ?? '?'})`).join(', ');
+    lines.push(`libblas.so.3 by update-alternatives (${alt.status} mode): ${alt.value}; installed: ${choices}.`);
+  }
   if (t.blas.kind.startsWith('reference')) {
     lines.push('WARNING: PyTorch runs on the reference BLAS; with OpenBLAS (libopenblas0-openmp) it is about 1.5x faster, so this comparison flatters us.');
   }
@@ -120,9 +128,10 @@ export function formatReport(r: Report): string {
   const m0 = r.models[0];
   const rounds = (r.options as { rounds?: number }).rounds;
   const out: string[] = [];
+  // The benchmark itself keeps about one CPU busy, so only the load before it says the machine was shared.
+  const busy = r.machine.loadAverageStart >= BUSY_LOAD ? ': the machine was busy before the run, so the figures are noisy' : '';
   out.push(`bench train, ${r.startedAt}: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), load average ` +
-    `${r.machine.loadAverageStart.toFixed(1)} at start, ${r.machine.loadAverageEnd.toFixed(1)} at end ` +
-    `(above ${r.machine.cpus}, other work shared the CPUs and the figures are noisy); ${r.seconds.toFixed(0)} s in all.`);
+    `${r.machine.loadAverageStart.toFixed(1)} at start, ${r.machine.loadAverageEnd.toFixed(1)} at end${busy}; ${r.seconds.toFixed(0)} s in all.`);
   for (const b of backends) out.push(`ours ${b}: ${r.ours[b].detail}`);
   if (r.torch) out.push(...describeTorch(r.torch, r.strippedVars));
   if (!m0) return out.join('\n');

@@ -291,7 +291,30 @@ def blas_library():
         kind = "BLIS"
     else:
         kind = "unknown"
-    return {"kind": kind, "path": blas, "mapped": found}
+    return {"kind": kind, "path": blas, "mapped": found, "alternatives": blas_alternatives()}
+
+
+def blas_alternatives():
+    """Debian's update-alternatives entry for libblas.so.3: status, the choice, and what is installed."""
+    import platform
+    import subprocess
+    name = f"libblas.so.3-{platform.machine()}-linux-gnu"
+    try:
+        text = subprocess.run(["update-alternatives", "--query", name], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    fields = {"status": "", "value": "", "choices": []}
+    for line in text.splitlines():
+        key, _, value = line.partition(": ")
+        if key == "Status":
+            fields["status"] = value
+        elif key == "Value":
+            fields["value"] = value
+        elif key == "Alternative":
+            fields["choices"].append({"path": value, "priority": None})
+        elif key == "Priority" and fields["choices"]:
+            fields["choices"][-1]["priority"] = int(value)
+    return fields if fields["value"] else None
 
 
 class Peer:
