@@ -193,6 +193,12 @@ function rateSection(e: Engines, c: Comparison<number>, units: Record<string, nu
 
 const isImage = (spec: ModelSpec) => spec.input === 'image';
 
+/** Passes a round's reply through, saying so when tensors outlived it (a leak would slow later rounds). */
+function checked(x: OursEngine, r: TimedReply): TimedReply {
+  if (r.leakedTensors) log(`    WARNING: ${r.leakedTensors} tensors leaked in one round on ours ${x.backend}`);
+  return r;
+}
+
 async function trainSection(e: Engines, o: Options, spec: ModelSpec): Promise<Section> {
   const slow = (b: BackendName) => b === 'cpu';
   for (const x of e.ours) await x.worker.request<TimedReply>({ op: 'train', batches: 1 });
@@ -206,7 +212,7 @@ async function trainSection(e: Engines, o: Options, spec: ModelSpec): Promise<Se
   const c = await compare<number>(e, o.rounds, {
     ours: (x) => ({
       rounds: slow(x.backend) ? 1 : o.rounds,
-      run: async () => rate(await x.worker.request<TimedReply>({ op: 'train', batches: units[x.backend] })),
+      run: async () => rate(checked(x, await x.worker.request<TimedReply>({ op: 'train', batches: units[x.backend] }))),
     }),
     torch: async (t, s, screening) =>
       rate(await t.worker.request<TimedReply>({ op: 'train', batches: screening ? Math.ceil(batches / 2) : batches, ...knobs(s) })),
@@ -230,7 +236,7 @@ async function inferSection(e: Engines, o: Options, spec: ModelSpec): Promise<Se
   const c = await compare<number>(e, o.rounds, {
     ours: (x) => ({
       rounds: x.backend === 'cpu' ? 1 : o.rounds,
-      run: async () => rate(await x.worker.request<TimedReply>(req(units[x.backend]))),
+      run: async () => rate(checked(x, await x.worker.request<TimedReply>(req(units[x.backend])))),
     }),
     torch: async (t, s, screening) => rate(await t.worker.request<TimedReply>(req(screening ? Math.ceil(batches / 2) : batches, s))),
     score: median,
