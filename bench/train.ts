@@ -39,7 +39,9 @@ export const TARGETS = {
 const HELP = `Usage: npm run bench -- train [options]
 
 Training images/s of our engine and of PyTorch on the same networks, back to back in alternating
-rounds, plus inference images/s (batch 256) and single-image latency.
+rounds, plus inference images/s (batch 256) and single-image latency. Run it on an idle machine:
+the default run takes roughly 6 minutes on 2 idle cores (4 minutes with --rounds 1), most of it
+on vgg-bn and seed004-v5.
 
 Options:
   --only a,b            zoo models (default ${DEFAULT_MODELS.join(',')})
@@ -50,7 +52,7 @@ Options:
   --batch-size N        training batch size (default 128)
   --infer-batches N     inference batches of 256 per round (default: about a third of --round-seconds)
   --latency a,b         models timed one image at a time (default ${DEFAULT_LATENCY_MODELS.join(',')}; 'none' skips)
-  --latency-count N     single-image predictions per round (default 200)
+  --latency-count N     single-image predictions per round, or --round-seconds' worth (default 200)
   --cpu-batches N       training batches for the slow cpu backend (default 2)
   --ours-threads N      run our native / wasm backend on N threads (default: as shipped, all CPUs)
   --no-torch            our engine only
