@@ -1,16 +1,24 @@
 /** The project's own reference models: the default CNN and three common baselines. */
-import type { ModelSpec } from '../types.ts';
+import type { BatchNormLayer, ModelSpec } from '../types.ts';
 import { bn, conv, dense, dropout, flatten, maxPool, output } from './parts.ts';
+
+/**
+ * Batch-norm with PyTorch's momentum (0.9 in Keras terms) rather than Keras's 0.99: with 0.99 the
+ * moving statistics lag far behind a short run (measured: after 157 steps inference accuracy was
+ * 19 % against 87 % with 0.9), and the default model is meant to be trained briefly.
+ */
+const fastBn = (): BatchNormLayer => ({ type: 'batchNorm', momentum: 0.9 });
 
 export const defaultCnn: ModelSpec = {
   name: 'default-cnn',
   description: 'Fast default CNN: conv32-BN-pool, conv64-BN-pool, dense128; about 91-92 % test accuracy after 3 epochs of Adam',
   source: 'fmnist-lab: small-cnn with batch-norm after each conv and dropout before and after the dense layer, ' +
-    'chosen to train quickly on a 2-core CPU (about 4 M multiply-adds per image).',
+    'chosen to train quickly on a 2-core CPU (about 4 M multiply-adds per image). Batch-norm momentum 0.9 so the ' +
+    'moving statistics settle within a short run.',
   input: 'image',
   layers: [
-    conv(32), bn(), maxPool(),
-    conv(64), bn(), maxPool(),
+    conv(32), fastBn(), maxPool(),
+    conv(64), fastBn(), maxPool(),
     dropout(0.25), flatten(),
     dense(128), dropout(0.4),
     output(),
