@@ -6,6 +6,8 @@
  * Initializers get no seed on purpose: tfjs then draws from Math.random, which the trainer seeds
  * to make runs reproducible. An activation set on a dense/conv layer stays on that layer, so tfjs
  * can fuse bias and activation into one kernel; leakyRelu becomes a LeakyReLU layer after it.
+ * tfjs-layers 4.22 has every other activation built in (gelu is the exact erf form, as Keras's
+ * default), all registered for serialization, so saved models reload without custom classes.
  * Layers are named after their spec position (conv2d_1, dense_2, res3_conv_a, ...), so the same
  * spec always yields the same weight names.
  */
