@@ -10,6 +10,7 @@ import { matmulKernels } from './kernels/matmul.ts';
 import { poolKernels } from './kernels/pool.ts';
 import { eltwiseKernels } from './kernels/eltwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
+import { tileKernels } from './kernels/tile.ts';
 import { installTrainingPaths } from './gradients.ts';
 import { noteHandedOut, noteStored, recycle } from './storage.ts';
 
@@ -48,7 +49,7 @@ let registered = false;
 
 export function registerNativeBackend(): void {
   if (registered) return;
-  const native = [...convKernels(), ...matmulKernels(), ...poolKernels(), ...eltwiseKernels(), ...reduceKernels()];
+  const native = [...convKernels(), ...matmulKernels(), ...poolKernels(), ...eltwiseKernels(), ...reduceKernels(), ...tileKernels()];
   const nativeNames = new Set(native.map((k) => k.kernelName));
   tf.registerBackend(BACKEND_NAME, () => new NativeStorageBackend(), 0);
   for (const kernel of tf.getKernelsForBackend('cpu')) {
