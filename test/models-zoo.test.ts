@@ -12,7 +12,7 @@ await tf.setBackend('cpu');
 
 /** [total, trainable, non-trainable] parameters of every zoo model, pinned. */
 const PARAMS: Record<string, [number, number, number]> = {
-  'default-cnn': [422026, 421834, 192],
+  'bn-cnn': [422026, 421834, 192],
   'small-cnn': [421642, 421642, 0],
   'mlp': [235146, 235146, 0],
   'vgg-bn': [1869002, 1868234, 768],

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describeSplit, parseValidationSplit } from '../data/preprocess.ts';
 import { classificationReport, confusionText, mostConfusedText, pct } from '../evaluate/format.ts';
 import { resolveModel } from '../models/load.ts';
+import { DEFAULT_MODEL } from '../models/zoo/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, defaultConfig, OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/config.ts';
 import { trainRun } from '../pipeline/train-run.ts';
 import { backend, fraction, int, positiveNumber, progressFor, runId, schedule } from './options.ts';
 
-export const DEFAULT_MODEL = 'default-cnn';
 
 interface TrainFlags {
   model: string; config?: string; epochs?: number; batchSize?: number; lr?: number; optimizer?: OptimizerName;
@@ -27,6 +27,7 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
     if (t.batchSize !== undefined) c.batchSize = t.batchSize;
     if (t.epochs !== undefined) c.epochs = t.epochs;
     if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, `model ${f.model} training.validation`);
+    if (t.schedule !== undefined) c.schedule = schedule(t.schedule);
   }
   if (f.config) {
     let fromFile: Partial<TrainConfig>;

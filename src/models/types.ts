@@ -61,6 +61,8 @@ export interface TrainingSettings {
   epochs?: number;
   /** In the `--val` syntax: a fraction in (0, 1) (stratified), `first:N`, `per-class:N` or `none`. */
   validation?: string;
+  /** Learning-rate schedule in the `--schedule` syntax: constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR]. */
+  schedule?: string;
   /** What else the source did (early stopping, LR schedule, augmentation) and choices made here. */
   notes?: string;
 }

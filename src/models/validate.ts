@@ -217,6 +217,8 @@ function checkLayer(c: Checker, raw: unknown, path: string): void {
 }
 
 const VALIDATION_SYNTAX = /^(none|first:[1-9]\d*|per-class:[1-9]\d*|0?\.\d*[1-9]\d*)$/;
+const NUM = '\\d+(\\.\\d+)?(e-?\\d+)?';
+const SCHEDULE_SYNTAX = new RegExp(`^(constant|step:[1-9]\\d*:${NUM}|cosine(:${NUM})?|one-cycle(:${NUM})?)$`);
 
 function checkTraining(c: Checker, raw: unknown, path: string): void {
   if (raw === undefined) return;
@@ -224,7 +226,7 @@ function checkTraining(c: Checker, raw: unknown, path: string): void {
     c.fail(path, `expected an object of training settings, got ${describeValue(raw)}`);
     return;
   }
-  c.knownKeys(raw, ['optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'validation', 'notes'], path, 'training settings');
+  c.knownKeys(raw, ['optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'validation', 'schedule', 'notes'], path, 'training settings');
   c.oneOf(raw, 'optimizer', path, false, OPTIMIZER_NAMES);
   c.field(raw, 'learningRate', path, false, 'a positive number', (v) => isFiniteNumber(v) && v > 0);
   c.field(raw, 'momentum', path, false, 'a number in [0, 1)', (v) => isFiniteNumber(v) && v >= 0 && v < 1);
@@ -232,6 +234,8 @@ function checkTraining(c: Checker, raw: unknown, path: string): void {
   c.field(raw, 'epochs', path, false, POSITIVE_INT, isPositiveInt);
   c.field(raw, 'validation', path, false, "a fraction in (0, 1), 'first:N', 'per-class:N' or 'none'",
     (v) => typeof v === 'string' && VALIDATION_SYNTAX.test(v));
+  c.field(raw, 'schedule', path, false, "'constant', 'step:EVERY:GAMMA', 'cosine[:MIN_LR]' or 'one-cycle[:MAX_LR]'",
+    (v) => typeof v === 'string' && SCHEDULE_SYNTAX.test(v));
   c.field(raw, 'notes', path, false, 'a string', (v) => typeof v === 'string');
 }
 

@@ -1,4 +1,4 @@
-/** The project's own reference models: the default CNN and three common baselines. */
+/** The project's own reference models: the default (small-cnn) and three common baselines. */
 import type { BatchNormLayer, ModelSpec } from '../types.ts';
 import { bn, conv, dense, dropout, flatten, maxPool, output } from './parts.ts';
 
@@ -10,11 +10,12 @@ import { bn, conv, dense, dropout, flatten, maxPool, output } from './parts.ts';
 const fastBn = (): BatchNormLayer => ({ type: 'batchNorm', momentum: 0.9 });
 
 export const defaultCnn: ModelSpec = {
-  name: 'default-cnn',
-  description: 'Fast default CNN: conv32-BN-pool, conv64-BN-pool, dense128; about 91-92 % test accuracy after 3 epochs of Adam',
-  source: 'fmnist-lab: small-cnn with batch-norm after each conv and dropout before and after the dense layer, ' +
-    'chosen to train quickly on a 2-core CPU (about 4 M multiply-adds per image). Batch-norm momentum 0.9 so the ' +
-    'moving statistics settle within a short run.',
+  name: 'bn-cnn',
+  description: 'CNN with batch-norm and dropout: conv32-BN-pool, conv64-BN-pool, dense128; 89.9 % test after 3 epochs of Adam',
+  source: 'fmnist-lab: small-cnn with batch-norm after each conv and dropout before and after the dense layer ' +
+    '(about 4 M multiply-adds per image). Batch-norm momentum 0.9 so the moving statistics settle within a short run. ' +
+    'Measured: 89.9 % test accuracy after 3 epochs (seed 42, native backend); about 3x slower per image than ' +
+    'small-cnn because parts of the batch-norm and dropout gradients still run in JavaScript.',
   input: 'image',
   layers: [
     conv(32), fastBn(), maxPool(),
@@ -28,10 +29,13 @@ export const defaultCnn: ModelSpec = {
 
 export const smallCnn: ModelSpec = {
   name: 'small-cnn',
-  description: 'Small CNN: conv32-pool, conv64-pool, dense128',
-  source: 'fmnist-lab: the classic two-block Keras example CNN.',
+  description: 'Small CNN, the default model: conv32-pool, conv64-pool, dense128',
+  source: 'fmnist-lab: the classic two-block Keras example CNN. The default model: its training settings ' +
+    '(8 epochs of Adam with a cosine learning-rate decay) reached 91.28 % test accuracy in 7m53s on a 2-core CPU ' +
+    '(seed 42, native backend).',
   input: 'image',
   layers: [conv(32), maxPool(), conv(64), maxPool(), flatten(), dense(128), output()],
+  training: { optimizer: 'adam', learningRate: 0.001, batchSize: 128, epochs: 8, schedule: 'cosine' },
 };
 
 export const mlp: ModelSpec = {

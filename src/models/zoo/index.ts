@@ -11,7 +11,7 @@ import { seed003Models } from './seed003.ts';
 import { seed004Models } from './seed004.ts';
 
 /** The model `fmnist train` uses when none is named. */
-export const DEFAULT_MODEL = 'default-cnn';
+export const DEFAULT_MODEL = 'small-cnn';
 
 const ordered: ModelSpec[] = [
   ...baselineModels, ...seed000Models, ...seed001Models, ...seed002Models, ...seed003Models, ...seed004Models,
