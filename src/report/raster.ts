@@ -5,10 +5,8 @@
  * Coordinates are pixels, x to the right and y down; pixel (x, y) covers [x, x+1) × [y, y+1).
  * Drawing outside the canvas is clipped silently, so callers can lay out without bounds checks.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
+import { writeFileAtomic } from '../store/files.ts';
 import { ADVANCE, CAP_HEIGHT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphBitmap, textHeight, textWidth } from './font.ts';
 
 /** [r, g, b] or [r, g, b, a], each 0..255. */
@@ -263,32 +261,5 @@ export class Raster {
    */
   writePNG(path: string): void {
     writeFileAtomic(path, this.toPNG(), 'Raster.writePNG');
-  }
-}
-
-/** Writes `bytes` to `path` via a flushed temporary sibling and a rename; cleans up on failure. */
-export function writeFileAtomic(path: string, bytes: Uint8Array, where = 'writeFileAtomic'): void {
-  const dir = dirname(path);
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir) throw new Error(`${where}: cannot write ${path}: directory ${dir} does not exist`);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(temp, 'wx');
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw new Error(`${where}: cannot write ${path}: ${(err as Error).message}`);
   }
 }

@@ -4,21 +4,37 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StoreError } from './types.ts';
 
-/** Writes via a temporary file in the same folder and a rename, so readers see the old file or the new one. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+/** Writes `bytes` to `path` via a flushed temporary sibling and a rename; cleans up on failure. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, where = 'writeFileAtomic'): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const dir = dirname(path);
+  let isDir: boolean;
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
   }
-  renameSync(tmp, path);
+  if (!isDir) throw new Error(`${where}: cannot write ${path}: directory ${dir} does not exist`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = openSync(temp, 'wx');
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new Error(`${where}: cannot write ${path}: ${(err as Error).message}`);
+  }
 }
 
 const MODEL_JSON = 'model.json';
