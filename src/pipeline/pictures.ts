@@ -31,6 +31,6 @@ export function writeMisclassified(dir: string, split: Split, probs: Float32Arra
     });
   }
   const path = join(dir, 'misclassified-test.png');
-  imageGrid(wrong, { columns: 8, scale: 3, title: `Misclassified test images (first ${wrong.length}; true -> predicted)` }).writePNG(path);
+  imageGrid(wrong, { columns: 8, scale: 3, captionScale: 1, title: `Misclassified test images (first ${wrong.length}; true -> predicted)` }).writePNG(path);
   return path;
 }

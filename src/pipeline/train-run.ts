@@ -37,8 +37,6 @@ export interface TrainRunOptions {
   progress?: ProgressReporter;
   /** Also evaluate on the training split (train confusion matrix). Default true. */
   evaluateTrain?: boolean;
-  /** Stop after this many epochs of this process (tests use it to simulate an interruption). */
-  stopAfterEpochs?: number;
 }
 
 export interface TrainRunResult {
@@ -117,7 +115,6 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       trainCount: data.train.count, valCount: data.val?.count ?? 0, epochs: config.epochs,
     });
 
-    let epochsThisProcess = 0;
     let signalled = false;
     const onSignal = () => { signalled = true; };
     process.once('SIGINT', onSignal);
@@ -129,13 +126,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         resume: checkpoint,
         resumeBestWeights,
         onEpoch: async (e) => {
-          epochsThisProcess++;
           await o.store.recordEpoch(run.id, e);
           await o.store.updateRun(run.id, { epochsDone: e.epoch });
         },
         onCheckpoint: (c) => writeCheckpoint(checkpointPath, c),
         onBest: (m) => saveModel(m, join(dir, BEST_MODEL_DIR)),
-        shouldStop: () => signalled || (o.stopAfterEpochs !== undefined && epochsThisProcess >= o.stopAfterEpochs),
+        shouldStop: () => signalled,
       });
     } catch (err) {
       await o.store.updateRun(run.id, { status: 'failed', error: (err as Error).message });
