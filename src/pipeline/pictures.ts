@@ -13,7 +13,7 @@ export function writeCurves(dir: string, history: EpochRecord[], title: string):
 
 export function writeConfusion(dir: string, split: string, m: Metrics, classNames: string[]): string {
   const path = join(dir, `confusion-${split}.png`);
-  confusionHeatmap(m.confusion, classNames, { title: `Confusion matrix (${split}, accuracy ${(100 * m.accuracy).toFixed(2)}%)` }).writePNG(path);
+  confusionHeatmap(m.confusion, classNames, { title: `Confusion matrix (${split})` }).writePNG(path);
   return path;
 }
 
