@@ -15,12 +15,12 @@ import { tempDir } from './helpers/data.ts';
 const store = tempDir('fmnist-e2e-store-');
 
 test('train a small CNN on a real-data slice through the CLI and reach the accuracy bar', () => {
-  const r = fmnist(['train', '--model', 'small-cnn', '--epochs', '2', '--limit-train', '6000', '--limit-test', '2000',
+  const r = fmnist(['train', '--model', 'small-cnn', '--epochs', '3', '--limit-train', '6000', '--limit-test', '2000',
     '--store', store, '--json']);
   assert.equal(r.status, 0, r.stderr);
   const res = resultOf(r.stdout);
   assert.equal(res.status, 'completed');
-  // 6,000 images, 2 epochs: a small CNN reaches ~80 %; random guessing is 10 %.
+  // 6,000 images, 3 epochs with the model's cosine decay: 80.55 % here (seed 42, native); random guessing is 10 %.
   assert.ok(res.metrics.test.accuracy >= 0.78, `test accuracy ${res.metrics.test.accuracy}`);
   const dir = join(store, 'runs', String(res.run));
   for (const f of ['model/model.json', 'model/weights.bin', 'learning-curves.png', 'confusion-test.png', 'confusion-train.png', 'misclassified-test.png']) {
