@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { ADDON_PATH } from '../src/engine/native/addon.ts';
 import { initBackend } from '../src/engine/index.ts';
+import type { Input } from './helpers/random.ts';
 
 /** Why the native tests skip: the addon is an optional build (`npm run build:native`). */
 export const SKIP = existsSync(ADDON_PATH) ? false : `native addon not built (${ADDON_PATH}): run npm run build:native`;
@@ -13,24 +14,7 @@ export async function useNative(): Promise<void> {
   await tf.setBackend('native');
 }
 
-/** Deterministic uniform values in [lo, hi) (mulberry32). */
-export function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
-
-export interface Input { shape: number[]; values: Float32Array }
-export function input(shape: number[], seed: number, lo = -1, hi = 1): Input {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi) };
-}
+export { input, randomValues, type Input } from './helpers/random.ts';
 
 /** Runs f on `backend` with fresh tensors made from the inputs; returns the outputs' values. */
 export function runOn(backend: string, inputs: Input[], f: (...t: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): { shape: number[]; values: Float32Array }[] {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers'; // registers tfjs's gradient definitions
 import { register } from '../src/engine/wasm/index.ts';
+import { randomValues, type Input } from './helpers/random.ts';
 
 /** Registers our wasm backend (once per process) and makes it current. */
 export async function useWasm(): Promise<Awaited<ReturnType<typeof register>>> {
@@ -12,25 +13,7 @@ export async function useWasm(): Promise<Awaited<ReturnType<typeof register>>> {
   return info;
 }
 
-/** Deterministic uniform values in [lo, hi) (mulberry32). */
-export function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
-
-export interface Input { shape: number[]; values: Float32Array }
-
-export function input(shape: number[], seed: number, lo = -1, hi = 1): Input {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi) };
-}
+export { input, randomValues, type Input } from './helpers/random.ts';
 
 export interface Output { shape: number[]; values: Float32Array | Int32Array }
 

@@ -10,14 +10,10 @@ import {
 } from './plot.ts';
 import { type Box, type Color, Raster } from './raster.ts';
 import { niceTicks, type Ticks } from './ticks.ts';
+import type { EpochRecord as StoredEpoch } from '../store/types.ts';
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-}
+/** The part of a stored epoch record that the curves draw. */
+export type EpochRecord = Pick<StoredEpoch, 'epoch' | 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy'>;
 
 export interface LearningCurvesOptions {
   /** Default 'Learning curves'. */
