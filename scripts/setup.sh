@@ -9,6 +9,7 @@ packages=(
   libdnnl-dev              # oneDNN: convolutions of the native backend
   libopenblas-openmp-dev   # OpenBLAS (OpenMP threads): sgemm of the native backend
   g++ make python3         # node-gyp builds (the addon, better-sqlite3)
+  postgresql               # the tests start a throwaway server (initdb + pg_ctl) for the shared study store
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-optuna)
