@@ -27,6 +27,8 @@ export interface StoredTrial extends Trial {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  /** Set on a trial failed because its worker died: the number of the waiting copy queued in its place. */
+  retriedAs?: number;
 }
 
 export interface StudyStorage {
@@ -41,14 +43,30 @@ export interface StudyStorage {
   claimWaitingTrial(studyId: number, worker: string): Promise<StoredTrial | undefined>;
   /** Atomically appends a trial with the next number, in state `state` (running or waiting). */
   createTrial(studyId: number, params: Params, state: 'running' | 'waiting', worker?: string): Promise<StoredTrial>;
+  /**
+   * Atomically appends a running trial for `worker` with the next number and no parameters yet
+   * (samplers such as grid need the number first: set them with setTrialParams), but only while
+   * fewer than `budget` trials count toward the budget: complete, pruned, running, waiting, and
+   * failed ones not re-queued (`retriedAs` unset). Otherwise returns undefined. Checking and
+   * appending in one step is what keeps several workers from overshooting the budget.
+   */
+  reserveTrial(studyId: number, worker: string, budget: number): Promise<StoredTrial | undefined>;
+  setTrialParams(trialId: number, params: Params): Promise<void>;
   setTrialRun(trialId: number, runId: number): Promise<void>;
   reportIntermediate(trialId: number, step: number, value: number): Promise<void>;
+  /** Refreshes a running trial's heartbeat (no effect on a trial that is no longer running). */
   heartbeat(trialId: number): Promise<void>;
+  /**
+   * Ends a running trial. Throws StoreError when it is no longer running (e.g. failed as stale
+   * because its heartbeat stopped while the worker was stalled), so the result isn't counted twice.
+   */
   finishTrial(trialId: number, state: Exclude<TrialState, 'waiting' | 'running'>, value?: number, error?: string): Promise<void>;
+  /** The study's trials by number, each with its intermediate values. */
   listTrials(studyId: number): Promise<StoredTrial[]>;
   /**
    * Marks running trials whose heartbeat is older than `staleMs` failed (their worker died) and
-   * queues a waiting copy of each with the same parameters; returns the trials it failed.
+   * queues a waiting copy of each with the same parameters (atomically: two workers never queue
+   * two copies of one trial); returns the trials it failed.
    */
   failStaleTrials(studyId: number, staleMs: number): Promise<StoredTrial[]>;
 }
