@@ -16,8 +16,9 @@ import { predictProbs } from '../evaluate/predict.ts';
 import { buildModel } from '../models/build.ts';
 import { resolveModel } from '../models/load.ts';
 import type { ModelSpec } from '../models/types.ts';
+import { validateSpec } from '../models/validate.ts';
 import { loadModel, saveModel } from '../store/files.ts';
-import { StoreError, type RunRecord, type RunStore } from '../store/types.ts';
+import { StoreError, type EpochRecord, type RunRecord, type RunStore } from '../store/types.ts';
 import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.ts';
 import { validateConfig, type TrainConfig } from '../train/config.ts';
 import { QuietProgress, type ProgressReporter } from '../train/progress.ts';
@@ -37,6 +38,14 @@ export interface TrainRunOptions {
   progress?: ProgressReporter;
   /** Also evaluate on the training split (train confusion matrix). Default true. */
   evaluateTrain?: boolean;
+  /** A new run's model spec, used instead of resolving `config.model` (a search trial's model). */
+  spec?: ModelSpec;
+  /** Data already loaded with the config's limits (a search worker loads it once for all its trials). */
+  dataset?: Dataset;
+  /** Called once the run is stored, before training (a search trial links the run). */
+  onStart?(run: RunRecord): Promise<void> | void;
+  /** Called after each epoch is stored; throwing ends the run as failed with that error (a pruned trial). */
+  onEpoch?(e: EpochRecord): Promise<void> | void;
 }
 
 export interface TrainRunResult {
@@ -70,7 +79,7 @@ async function startOrResume(o: TrainRunOptions) {
   if (o.resume === undefined) {
     if (!o.config) throw new Error('trainRun: a config or a run to resume is required');
     const config = validateConfig(o.config);
-    return { config, spec: resolveModel(config.model), run: undefined };
+    return { config, spec: o.spec ? validateSpec(o.spec) : resolveModel(config.model), run: undefined };
   }
   const run = await o.store.getRun(o.resume);
   if (!run) throw new StoreError(`run ${o.resume} not found in ${o.store.root}`);
@@ -83,7 +92,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const backend = await initBackend(o.backend);
   progress.message(`backend: ${backend.name} (${backend.detail})`);
   const { config, spec, run: resumed } = await startOrResume(o);
-  const dataset = loadDataset({ dataDir: o.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+  const dataset = o.dataset ?? loadDataset({ dataDir: o.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
   if (resumed && resumed.provenance.dataChecksum !== dataset.checksum) {
     throw new StoreError(`run ${resumed.id} was trained on data with checksum ${resumed.provenance.dataChecksum.slice(0, 12)}…, ` +
       `but ${dataset.dir} has ${dataset.checksum.slice(0, 12)}…; resume with the same data`);
@@ -100,6 +109,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       name: `${spec.name}-s${config.seed}`, model: config.model, config, spec, provenance, params: model.countParams(),
     });
     if (resumed) await o.store.updateRun(run.id, { status: 'running', provenance });
+    await o.onStart?.(run);
     const dir = o.store.runDir(run.id);
     const checkpointPath = join(dir, CHECKPOINT_FILE);
     const checkpoint = resumed ? readCheckpoint(checkpointPath) : undefined;
@@ -128,6 +138,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         onEpoch: async (e) => {
           await o.store.recordEpoch(run.id, e);
           await o.store.updateRun(run.id, { epochsDone: e.epoch });
+          await o.onEpoch?.(e);
         },
         onCheckpoint: (c) => writeCheckpoint(checkpointPath, c),
         onBest: (m) => saveModel(m, join(dir, BEST_MODEL_DIR)),

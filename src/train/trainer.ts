@@ -217,7 +217,12 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
       if (!stoppedEarly && state.epoch < config.epochs && hooks.shouldStop?.()) throw new StopRequested();
     }
   } catch (err) {
-    if (!(err instanceof StopRequested)) throw err;
+    if (!(err instanceof StopRequested)) {
+      // A failed run (diverged, or a hook ended it: a pruned search trial) must not leak its optimizer state.
+      tf.dispose(bestWeights ?? []);
+      optimizer.dispose();
+      throw err;
+    }
     progress.message(`stopped on request after epoch ${state.epoch}; resume continues from there`);
     interrupted = true;
   } finally {
