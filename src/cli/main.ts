@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
 import { FMNIST_LAB_VERSION } from '../pipeline/versions.ts';
+import { augmentCommand } from './augment.ts';
 import { dataCommand } from './data.ts';
 import { modelsCommand } from './models.ts';
 import { predictCommand } from './predict.ts';
@@ -16,7 +17,7 @@ export function program(): Command {
     .description('train, evaluate and compare neural-network classifiers on Fashion-MNIST')
     .version(FMNIST_LAB_VERSION)
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand()]) p.addCommand(c);
+  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand()]) p.addCommand(c);
   return p;
 }
 

@@ -1,5 +1,6 @@
 /** Parsing of option values shared by the commands; errors name the option and what it expects. */
 import { InvalidArgumentError } from 'commander';
+import { parseAugment, type AugmentConfig } from '../data/augment-config.ts';
 import { parseBackendChoice, type BackendChoice } from '../engine/index.ts';
 import type { ScheduleConfig } from '../train/config.ts';
 import { ConsoleProgress, JsonLinesProgress, QuietProgress, type ProgressReporter } from '../train/progress.ts';
@@ -42,6 +43,25 @@ export function schedule(v: string): ScheduleConfig {
   if (kind === 'cosine' && nums.length <= 1) return nums.length ? { kind, minLr: nums[0] } : { kind };
   if (kind === 'one-cycle' && nums.length <= 1) return nums.length ? { kind, maxLr: nums[0] } : { kind };
   throw new InvalidArgumentError(`'${v}': expected constant, step:EVERY:GAMMA, cosine[:MIN_LR] or one-cycle[:MAX_LR]`);
+}
+
+/** `shift:2,flip,rotate:10,...`, `none` or a JSON AugmentConfig (see parseAugment). */
+export function augment(v: string): AugmentConfig {
+  try {
+    return parseAugment(v, '--augment');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--augment: /, ''));
+  }
+}
+
+/** A comma-separated list of class numbers: `2,6`. */
+export function classList(v: string): number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  const bad = parts.findIndex((p, i) => p === '' || !Number.isInteger(nums[i]) || nums[i] < 0);
+  if (bad >= 0) throw new InvalidArgumentError(`expected class numbers separated by commas (e.g. 2,6), got '${parts[bad]}' in '${v}'`);
+  if (new Set(nums).size !== nums.length) throw new InvalidArgumentError(`a class is listed twice in '${v}'`);
+  return nums;
 }
 
 export function runId(v: string): number {

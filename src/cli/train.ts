@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { describeAugment, hasTransforms, parseAugment, type AugmentConfig } from '../data/augment-config.ts';
 import { describeSplit, parseValidationSplit } from '../data/preprocess.ts';
 import { classificationReport, confusionText, mostConfusedText, pct } from '../evaluate/format.ts';
 import { resolveModel } from '../models/load.ts';
@@ -7,7 +8,7 @@ import { DEFAULT_MODEL } from '../models/zoo/index.ts';
 import { openStore } from '../store/index.ts';
 import { ConfigError, defaultConfig, OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/config.ts';
 import { trainRun } from '../pipeline/train-run.ts';
-import { backend, fraction, int, positiveNumber, progressFor, runId, schedule } from './options.ts';
+import { augment, backend, classList, fraction, int, positiveNumber, progressFor, runId, schedule } from './options.ts';
 
 
 interface TrainFlags {
@@ -15,6 +16,20 @@ interface TrainFlags {
   momentum?: number; nesterov?: boolean; labelSmoothing?: number; seed?: number; val?: string; scaling?: 'unit' | 'standardize';
   schedule?: TrainConfig['schedule']; earlyStopping?: number; reduceLr?: number; limitTrain?: number; limitTest?: number;
   dataDir?: string; store?: string; backend?: 'native' | 'wasm' | 'cpu' | 'auto'; json?: boolean; quiet?: boolean; resume?: number | true;
+  augment?: AugmentConfig; augmentClasses?: number[]; augmentCopies?: number;
+}
+
+/** --augment replaces the model's augmentation; --augment-classes and --augment-copies refine whichever applies. */
+function applyAugmentFlags(c: TrainConfig, f: TrainFlags): void {
+  if (f.augment !== undefined) c.augment = f.augment;
+  for (const [flag, value] of [['--augment-classes', f.augmentClasses], ['--augment-copies', f.augmentCopies]] as const) {
+    if (value !== undefined && !hasTransforms(c.augment)) {
+      throw new ConfigError(`${flag}: there is no augmentation to apply it to; add --augment (e.g. --augment shift:2,flip)`);
+    }
+  }
+  if (f.augmentClasses !== undefined) c.augment = { ...c.augment, classes: f.augmentClasses };
+  if (f.augmentCopies !== undefined) c.augment = { ...c.augment, copies: f.augmentCopies };
+  if (c.augment && !hasTransforms(c.augment)) delete c.augment;
 }
 
 /** Config = defaults ← the model spec's stated training settings ← a --config file ← flags. */
@@ -28,6 +43,9 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
     if (t.epochs !== undefined) c.epochs = t.epochs;
     if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, `model ${f.model} training.validation`);
     if (t.schedule !== undefined) c.schedule = schedule(t.schedule);
+    if (t.augment !== undefined) {
+      c.augment = typeof t.augment === 'string' ? parseAugment(t.augment, `model ${f.model} training.augment`) : structuredClone(t.augment);
+    }
   }
   if (f.config) {
     let fromFile: Partial<TrainConfig>;
@@ -54,6 +72,7 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
   if (f.reduceLr !== undefined) c.reduceLROnPlateau = { monitor: 'val_loss', patience: f.reduceLr, factor: 0.5 };
   if (f.limitTrain !== undefined) c.limitTrain = f.limitTrain;
   if (f.limitTest !== undefined) c.limitTest = f.limitTest;
+  applyAugmentFlags(c, f);
   return c;
 }
 
@@ -86,7 +105,8 @@ async function action(f: TrainFlags): Promise<void> {
     }
     const c = r.run.config as TrainConfig;
     const test = r.metrics.test;
-    out(`\nrun ${r.run.id}: ${r.run.model}, ${c.epochs} epochs, seed ${c.seed}, validation ${describeSplit(c.validation)}, backend ${r.backend.name}`);
+    out(`\nrun ${r.run.id}: ${r.run.model}, ${c.epochs} epochs, seed ${c.seed}, validation ${describeSplit(c.validation)}, backend ${r.backend.name}` +
+      (c.augment ? `, augmentation ${describeAugment(c.augment)}` : ''));
     out(`test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}  top-3 ${pct(test.top3)}  (${test.count} images)`);
     out('\nclassification report (test)\n' + classificationReport(test, r.dataset.classNames));
     out('\nconfusion matrix (test)\n' + confusionText(test.confusion, r.dataset.classNames));
@@ -115,6 +135,10 @@ export function trainCommand(): Command {
     .option('--schedule <s>', 'LR schedule: constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR]', schedule)
     .option('--early-stopping <patience>', 'stop when val_loss has not improved for this many epochs (restores best weights)', int(0))
     .option('--reduce-lr <patience>', 'halve the LR when val_loss has not improved for this many epochs', int(1))
+    .option('--augment <spec>', 'augment training images: shift:PX[:PY], flip[:P], rotate:DEG, zoom:Z, shear:DEG, erase[:P], ' +
+      "fill:constant|nearest, comma-separated (e.g. shift:2,flip,rotate:10); 'none'; or a JSON AugmentConfig", augment)
+    .option('--augment-classes <list>', 'augment only these classes (e.g. 2,6)', classList)
+    .option('--augment-copies <n>', 'expand the training set once by N augmented copies instead of augmenting each batch', int(1))
     .option('--limit-train <n>', 'use only the first N training images', int(1))
     .option('--limit-test <n>', 'use only the first N test images', int(1))
     .option('--data-dir <dir>', 'folder with the four IDX files')

@@ -2,6 +2,7 @@
  * The model spec: a plain, serialisable description of a network (JSON or YAML on disk),
  * validated by `validateSpec` and turned into a tfjs LayersModel by `buildModel`.
  */
+import type { AugmentConfig } from '../data/augment-config.ts';
 
 export type ActivationName =
   | 'relu' | 'leakyRelu' | 'elu' | 'selu' | 'gelu' | 'tanh' | 'sigmoid' | 'linear' | 'softmax';
@@ -63,6 +64,8 @@ export interface TrainingSettings {
   validation?: string;
   /** Learning-rate schedule in the `--schedule` syntax: constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR]. */
   schedule?: string;
+  /** Augmentation of the training images: the `--augment` syntax (`shift:2,flip`) or an AugmentConfig object (for classes, copies, erasing details). */
+  augment?: string | AugmentConfig;
   /** What else the source did (early stopping, LR schedule, augmentation) and choices made here. */
   notes?: string;
 }

@@ -10,6 +10,7 @@
  * every model outputs class probabilities; a kernel or pool window larger than its feature map is
  * an error only with padding 'valid' (with 'same' tf pads it).
  */
+import { parseAugment, validateAugment } from '../data/augment-config.ts';
 import { closeMatches } from './similar.ts';
 import { formatShape, inferShapes, ShapeError } from './shapes.ts';
 import {
@@ -226,7 +227,7 @@ function checkTraining(c: Checker, raw: unknown, path: string): void {
     c.fail(path, `expected an object of training settings, got ${describeValue(raw)}`);
     return;
   }
-  c.knownKeys(raw, ['optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'validation', 'schedule', 'notes'], path, 'training settings');
+  c.knownKeys(raw, ['optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'validation', 'schedule', 'augment', 'notes'], path, 'training settings');
   c.oneOf(raw, 'optimizer', path, false, OPTIMIZER_NAMES);
   c.field(raw, 'learningRate', path, false, 'a positive number', (v) => isFiniteNumber(v) && v > 0);
   c.field(raw, 'momentum', path, false, 'a number in [0, 1)', (v) => isFiniteNumber(v) && v >= 0 && v < 1);
@@ -237,6 +238,15 @@ function checkTraining(c: Checker, raw: unknown, path: string): void {
   c.field(raw, 'schedule', path, false, "'constant', 'step:EVERY:GAMMA', 'cosine[:MIN_LR]' or 'one-cycle[:MAX_LR]'",
     (v) => typeof v === 'string' && SCHEDULE_SYNTAX.test(v));
   c.field(raw, 'notes', path, false, 'a string', (v) => typeof v === 'string');
+  if (raw.augment !== undefined) {
+    const where = `${path}.augment`;
+    try {
+      if (typeof raw.augment === 'string') parseAugment(raw.augment, where, where);
+      else validateAugment(raw.augment, where);
+    } catch (err) {
+      c.issues.push((err as Error).message);
+    }
+  }
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -131,7 +131,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     process.once('SIGTERM', onSignal);
     let result;
     try {
-      result = await train(model, config, { train: data.train, val: data.val, inputShape: data.inputShape, numClasses: k }, {
+      const image = { rows: dataset.rows, cols: dataset.cols, norm: data.norm };
+      result = await train(model, config, { train: data.train, val: data.val, inputShape: data.inputShape, numClasses: k, image }, {
         progress,
         resume: checkpoint,
         resumeBestWeights,

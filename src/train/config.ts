@@ -1,6 +1,7 @@
 /**
  * The training configuration: everything that decides a run's result, stored with the run.
  */
+import { validateAugment, type AugmentConfig } from '../data/augment-config.ts';
 import type { Scaling, ValidationSplit } from '../data/preprocess.ts';
 
 export const OPTIMIZERS = ['sgd', 'adam', 'nadam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const;
@@ -45,6 +46,8 @@ export interface TrainConfig {
   schedule: ScheduleConfig;
   earlyStopping?: EarlyStoppingConfig;
   reduceLROnPlateau?: ReduceLROnPlateauConfig;
+  /** Random transforms of the training images (never of validation or test images). */
+  augment?: AugmentConfig;
   /** Use only the first N training / test images (quick runs and tests). */
   limitTrain?: number;
   limitTest?: number;
@@ -98,6 +101,13 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   }
   if (c.optimizer.epsilon !== undefined) positive(c.optimizer.epsilon, 'optimizer.epsilon');
   inRange(c.labelSmoothing, 0, 1, 'labelSmoothing');
+  if (c.augment !== undefined) {
+    try {
+      validateAugment(c.augment, 'augment');
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   if (c.limitTrain !== undefined) positiveInt(c.limitTrain, 'limitTrain');
   if (c.limitTest !== undefined) positiveInt(c.limitTest, 'limitTest');
   const s = c.schedule;

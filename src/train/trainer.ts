@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { AugmentError, describeAugment, hasTransforms } from '../data/augment-config.ts';
+import { Augmenter, batchRandom, expandExamples, type ImageFormat } from '../data/augment.ts';
 import { deriveSeed, mulberry32, permutation } from '../data/random.ts';
 import type { EpochRecord } from '../store/types.ts';
 import { EarlyStopping, improves, monitored, ReduceLROnPlateau, type EpochLogs } from './callbacks.ts';
@@ -25,6 +27,8 @@ export interface TrainInput {
   /** Model input shape without the batch dimension, e.g. [784] or [28, 28, 1]. */
   inputShape: number[];
   numClasses: number;
+  /** How examples hold images, for augmentation: needed for flat inputs; image inputs [rows, cols, 1] default to unit scaling. */
+  image?: ImageFormat;
 }
 
 export interface TrainHooks {
@@ -98,9 +102,34 @@ function evaluateLoss(model: tfl.LayersModel, ex: Examples, inputShape: number[]
   return { loss: loss / ex.count, accuracy: countCorrect(probs, ex.y, all, k) / ex.count };
 }
 
+function imageFormat(input: TrainInput): ImageFormat {
+  if (input.image) return input.image;
+  const s = input.inputShape;
+  if (s.length === 3 && s[2] === 1) return { rows: s[0], cols: s[1] };
+  throw new AugmentError(`augment: inputs shaped [${s.join(', ')}] are not single-channel images; the training input must say its image size`);
+}
+
+/**
+ * The training examples (with offline copies appended when the config asks for them) and the
+ * augmenter for batches, when augmentation is on the fly. Validation data is never augmented.
+ */
+function augmentation(config: TrainConfig, input: TrainInput, progress: ProgressReporter): { train: Examples; perBatch?: Augmenter } {
+  const c = config.augment;
+  if (!c || !hasTransforms(c)) return { train: input.train };
+  const augmenter = new Augmenter(c, imageFormat(input), input.numClasses);
+  if (!c.copies) {
+    progress.message(`augmentation: ${describeAugment(c)}, on the fly`);
+    return { train: input.train, perBatch: augmenter };
+  }
+  const train = expandExamples(input.train, augmenter, c.copies, config.seed);
+  progress.message(`augmentation: ${describeAugment(c)}; ${input.train.count} training images expanded to ${train.count}`);
+  return { train };
+}
+
 export async function train(model: tfl.LayersModel, config: TrainConfig, input: TrainInput, hooks: TrainHooks = {}): Promise<TrainResult> {
   const progress = hooks.progress ?? new QuietProgress();
-  const { train: tr, val, inputShape, numClasses: k } = input;
+  const { val, inputShape, numClasses: k } = input;
+  const { train: tr, perBatch } = augmentation(config, input, progress);
   const size = inputShape.reduce((a, b) => a * b, 1);
   const bs = config.batchSize;
   const stepsPerEpoch = Math.ceil(tr.count / bs);
@@ -143,7 +172,9 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
       for (let b = 0; b < stepsPerEpoch; b++) {
         const idx = order.subarray(b * bs, Math.min((b + 1) * bs, tr.count));
         setLearningRate(optimizer, scheduledLr(config.schedule, state.baseLr, state.step, totalSteps, stepsPerEpoch));
-        const xs = tf.tensor(gather(tr.x, size, idx), [idx.length, ...inputShape]);
+        const xb = gather(tr.x, size, idx);
+        if (perBatch) perBatch.augmentBatch(xb, Uint8Array.from(idx, (i) => tr.y[i]), batchRandom(config.seed, epoch, b));
+        const xs = tf.tensor(xb, [idx.length, ...inputShape]);
         const ys = tf.tensor(batchLabels(tr.y, idx, k, config.labelSmoothing), [idx.length, k]);
         let probs: tf.Tensor | undefined;
         const cost = optimizer.minimize(() => {
