@@ -16,7 +16,7 @@ import { buildModel } from '../src/models/build.ts';
 import { validateSpec } from '../src/models/validate.ts';
 import type { Checkpoint } from '../src/train/checkpoint.ts';
 import { ConfigError, defaultConfig, validateConfig, type TrainConfig } from '../src/train/config.ts';
-import { QuietProgress } from '../src/train/progress.ts';
+import type { ProgressReporter } from '../src/train/progress.ts';
 import { seedMathRandom, train, type Examples, type TrainInput } from '../src/train/trainer.ts';
 import { randomValues } from './helpers/random.ts';
 
@@ -373,7 +373,7 @@ describe('in the trainer', async () => {
 
   test('offline expansion trains on originals plus copies', async () => {
     const messages: string[] = [];
-    const progress = new (class extends QuietProgress { override message(m: string) { messages.push(m); } })();
+    const progress: ProgressReporter = { start() {}, batch() {}, epoch() {}, message: (m) => { messages.push(m); } };
     await losses(config({ ...parseAugment('flip'), classes: [2, 6], copies: 3 }, 1), { progress });
     const targeted = [...trainSet.y].filter((l) => l === 2 || l === 6).length;
     assert.ok(messages.includes(`augmentation: flip on classes 2, 6, 3 offline copies; 256 training images expanded to ${256 + 3 * targeted}`), messages.join('\n'));
