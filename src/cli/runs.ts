@@ -4,6 +4,7 @@ import { evaluateRun, requireRun, type SplitName } from '../pipeline/evaluate-ru
 import { openStore, type RunRecord, type RunStore } from '../store/index.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { describeSplit } from '../data/preprocess.ts';
+import { describeAugment } from '../data/augment-config.ts';
 import { backend, runId } from './options.ts';
 
 async function withStore<T>(path: string | undefined, f: (s: RunStore) => Promise<T>): Promise<T> {
@@ -32,7 +33,8 @@ function showRun(r: RunRecord, dir: string, epochs: Awaited<ReturnType<RunStore[
     `run ${r.id}: ${r.name} (${r.status})${r.error ? ' — ' + r.error : ''}`,
     `model ${r.model}, ${r.params.toLocaleString('en-US')} params; created ${r.createdAt}`,
     `config: ${c.epochs} epochs, batch ${c.batchSize}, ${c.optimizer.name} lr ${c.optimizer.learningRate ?? 'default'}, ` +
-      `validation ${describeSplit(c.validation)}, scaling ${c.scaling}, schedule ${c.schedule.kind}, seed ${c.seed}`,
+      `validation ${describeSplit(c.validation)}, scaling ${c.scaling}, schedule ${c.schedule.kind}, seed ${c.seed}` +
+      (c.augment ? `, augmentation ${describeAugment(c.augment)}` : ''),
     `backend ${p.backend} (${p.backendDetail}); data ${p.dataDir} sha256 ${p.dataChecksum.slice(0, 16)}…`,
     `versions: ${Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `files: ${dir}`,
