@@ -126,6 +126,9 @@ function augmentation(config: TrainConfig, input: TrainInput, progress: Progress
   return { train };
 }
 
+/** How often the batch loop lets the event loop run (signals, timers). */
+const PAUSE_EVERY_MS = 200;
+
 export async function train(model: tfl.LayersModel, config: TrainConfig, input: TrainInput, hooks: TrainHooks = {}): Promise<TrainResult> {
   const progress = hooks.progress ?? new QuietProgress();
   const { val, inputShape, numClasses: k } = input;
@@ -156,6 +159,7 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
   }
 
   const t0 = performance.now();
+  let lastPause = t0;
   let stoppedEarly = false;
   let interrupted = false;
   const restoreRandom = seedMathRandom(deriveSeed(config.seed, 'math-random', state.epoch));
@@ -201,6 +205,12 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
           loss: lossSum / seen, accuracy: correct / seen, imagesPerSec: rate,
           etaSec: (tr.count - seen) / rate + (config.epochs - epoch - 1) * (tr.count / rate),
         });
+        // The batches run synchronously: without a pause now and then, signal handlers (Ctrl-C,
+        // which shouldStop watches) and timers would only run once training is over.
+        if (performance.now() - lastPause > PAUSE_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastPause = performance.now();
+        }
         if (hooks.shouldStop?.()) throw new StopRequested();
       }
       const wallMs = performance.now() - e0;
