@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { tempDir } from './helpers/data.ts';
-import { parseLog, spawnWorker } from './helpers/study.ts';
+import { parseLog, sleep, spawnWorker } from './helpers/study.ts';
 import { studyStorageContract } from './helpers/study-contract.ts';
 
 const root = tempDir('fmnist-studies-');
@@ -33,4 +33,36 @@ test('sqlite: 3 worker processes share a study of 24 trials, numbered 0..23, non
   assert.equal(new Set(started).size, 24, 'a trial was run twice');
   assert.deepEqual([...ended].sort((a, b) => a - b), trials.map((t) => t.id));
   for (const t of trials) assert.equal(t.worker, startedBy.get(t.id));
+});
+
+test('sqlite: a worker whose main thread is busy for longer than the stale timeout still beats', { timeout: 60_000 }, async (t) => {
+  // Training epochs run synchronously: the heartbeat comes from a thread of its own.
+  const dir = tempDir('fmnist-busy-');
+  const store = join(dir, 'store');
+  const staleMs = 500;
+  const w = spawnWorker({
+    store, study: 'busy', trials: 2, seed: 1, log: join(dir, 'trials.log'), worker: 'busy',
+    steps: 1, stepMs: 0, blockMs: 1500, heartbeatMs: 100, staleMs,
+  });
+  t.after(() => { if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL'); });
+  const s = new SqliteStore(store);
+  try {
+    let exited = false;
+    void w.done.then(() => { exited = true; });
+    let swept = 0;
+    while (!exited) {
+      await sleep(100);
+      const study = await s.getStudy('busy');
+      if (!study) continue;
+      assert.deepEqual(await s.failStaleTrials(study.id, staleMs), [], 'a busy worker\'s trial was taken for dead');
+      swept++;
+    }
+    const r = await w.done;
+    assert.equal(r.code, 0, r.out);
+    assert.ok(swept >= 10, `swept only ${swept} times`);
+    const trials = await s.listTrials((await s.getStudy('busy'))!.id);
+    assert.deepEqual(trials.map((x) => x.state), ['complete', 'complete']);
+  } finally {
+    await s.close();
+  }
 });

@@ -139,14 +139,17 @@ export function defaultFilesRoot(p: ParsedUrl): string {
 export class PostgresStore implements RunStore, StudyStorage {
   /** Local folder for run files (runs/<id>/); see the module comment. */
   readonly root: string;
-  /** The server URL without its password. */
+  /** The server URL without its password, for messages. */
   readonly url: string;
+  /** The server URL as given (see StudyStorage.location). */
+  readonly location: string;
   private readonly pool: pg.Pool;
   private ready?: Promise<void>;
 
   constructor(url: string, opts: { filesRoot?: string } = {}) {
     const parsed = parsePostgresUrl(url);
     this.url = parsed.display;
+    this.location = url;
     this.root = opts.filesRoot ? resolve(opts.filesRoot) : defaultFilesRoot(parsed);
     this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, application_name: 'fmnist-lab' });
     // An idle connection dropped by the server is replaced on the next query; don't crash on it.

@@ -82,6 +82,10 @@ export class SqliteStore implements RunStore, StudyStorage {
   readonly root: string;
   private db: Database.Database;
 
+  get location(): string {
+    return this.root;
+  }
+
   constructor(root: string) {
     this.root = resolve(root);
     try {

@@ -32,6 +32,11 @@ export interface StoredTrial extends Trial {
 }
 
 export interface StudyStorage {
+  /**
+   * What openStore takes to open another connection to this store: a folder or a postgres:// URL
+   * (with its password, if any: don't print it). The worker's heartbeat thread uses it.
+   */
+  readonly location: string;
   /** Creates the study, or returns the existing one of that name (a resumed or shared study). */
   createStudy(name: string, direction: Direction, definition: unknown): Promise<StudyRecord>;
   getStudy(name: string): Promise<StudyRecord | undefined>;

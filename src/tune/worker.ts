@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { deriveSeed, mulberry32 } from '../data/random.ts';
 import type { StoredTrial, StudyRecord, StudyStorage } from '../store/study-types.ts';
 import { StoreError } from '../store/types.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import type { Direction, Params, Pruner, Sampler, SearchSpace, Trial } from './types.ts';
 
 /** Thrown by `TrialHandle.report` when the pruner stops the trial; let it propagate. */
@@ -44,7 +45,7 @@ export interface WorkerOptions {
   objective: Objective;
   /** Default `${hostname()}:${process.pid}`. */
   worker?: string;
-  /** Default 10 s; a timer beats while the objective runs. */
+  /** Default 10 s; a thread beats while the objective runs (see heartbeat.ts). */
   heartbeatMs?: number;
   /** Default 6 × heartbeatMs: older heartbeats mean a dead worker. */
   staleMs?: number;
@@ -81,83 +82,77 @@ export async function runWorker(o: WorkerOptions): Promise<{ ran: number }> {
   const pollMs = Math.min(heartbeatMs, 1000);
   const { storage, study } = o;
   let ran = 0;
-  for (;;) {
-    await storage.failStaleTrials(study.id, staleMs);
-    const claimed = await storage.claimWaitingTrial(study.id, worker);
-    const trial = claimed ?? await storage.reserveTrial(study.id, worker, o.trials);
-    if (!trial) {
-      // The budget is spoken for: done, or others are still running (they may die and be re-queued).
-      if (finishedCount(await storage.listTrials(study.id)) >= o.trials) return { ran };
-      await sleep(pollMs);
-      continue;
+  // Started before the first claim: a trial's first beat must not wait for the thread to load.
+  const heart = await startHeartbeat(storage, heartbeatMs);
+  try {
+    for (;;) {
+      await storage.failStaleTrials(study.id, staleMs);
+      const claimed = await storage.claimWaitingTrial(study.id, worker);
+      const trial = claimed ?? await storage.reserveTrial(study.id, worker, o.trials);
+      if (!trial) {
+        // The budget is spoken for: done, or others are still running (they may die and be re-queued).
+        if (finishedCount(await storage.listTrials(study.id)) >= o.trials) return { ran };
+        await sleep(pollMs);
+        continue;
+      }
+      heart.beat(trial.id);
+      let finished: StoredTrial | undefined;
+      try {
+        finished = await runTrial(o, trial, !claimed);
+      } finally {
+        heart.beat(undefined);
+      }
+      if (finished) {
+        ran++;
+        o.onTrial?.(finished);
+      }
     }
-    const finished = await runTrial(o, trial, !claimed, heartbeatMs);
-    if (finished) {
-      ran++;
-      o.onTrial?.(finished);
-    }
+  } finally {
+    await heart.stop();
   }
 }
 
 /** Runs one claimed or reserved trial to its end; undefined when it was taken away meanwhile. */
-async function runTrial(o: WorkerOptions, trial: StoredTrial, needsParams: boolean, heartbeatMs: number): Promise<StoredTrial | undefined> {
+async function runTrial(o: WorkerOptions, trial: StoredTrial, needsParams: boolean): Promise<StoredTrial | undefined> {
   const { storage, study } = o;
-  const beat = setInterval(() => { storage.heartbeat(trial.id).catch(() => { /* a missed beat only risks staleness */ }); }, heartbeatMs);
-  beat.unref();
+  const params = needsParams ? await sampleParams(o, trial) : trial.params;
+  let last: number | undefined;
+  const handle: TrialHandle = {
+    id: trial.id,
+    number: trial.number,
+    params,
+    async report(step, v) {
+      await storage.reportIntermediate(trial.id, step, v);
+      last = v;
+      if (!o.pruner) return;
+      const trials = await storage.listTrials(study.id);
+      const me = trials.find((t) => t.id === trial.id)!;
+      if (o.pruner.shouldPrune(me, step, trials, study.direction)) {
+        throw new TrialPruned(`trial ${trial.number} pruned by ${o.pruner.name} at step ${step}`);
+      }
+    },
+    setRun: (runId) => storage.setTrialRun(trial.id, runId),
+  };
   let state: 'complete' | 'pruned' | 'failed';
   let value: number | undefined;
   let error: string | undefined;
   try {
-    let params = trial.params;
-    if (needsParams) {
-      // History for the sampler: every other trial, less reservations whose params aren't set yet.
-      const history = (await storage.listTrials(study.id))
-        .filter((t) => t.id !== trial.id && !(t.state === 'running' && Object.keys(t.params).length === 0));
-      try {
-        params = askParams(o.sampler, o.space, history, study.direction, trial.number, o.seed);
-      } catch (err) {
-        await storage.finishTrial(trial.id, 'failed', undefined, `sampler ${o.sampler.name}: ${(err as Error).message}`);
-        throw err;
-      }
-      await storage.setTrialParams(trial.id, params);
+    const v = await o.objective(params, handle);
+    if (typeof v === 'number' && !Number.isNaN(v)) {
+      state = 'complete';
+      value = v;
+    } else {
+      state = 'failed';
+      error = `objective returned ${String(v)}, expected a number`;
     }
-    let last: number | undefined;
-    const handle: TrialHandle = {
-      id: trial.id,
-      number: trial.number,
-      params,
-      async report(step, v) {
-        await storage.reportIntermediate(trial.id, step, v);
-        last = v;
-        if (!o.pruner) return;
-        const trials = await storage.listTrials(study.id);
-        const me = trials.find((t) => t.id === trial.id)!;
-        if (o.pruner.shouldPrune(me, step, trials, study.direction)) {
-          throw new TrialPruned(`trial ${trial.number} pruned by ${o.pruner.name} at step ${step}`);
-        }
-      },
-      setRun: (runId) => storage.setTrialRun(trial.id, runId),
-    };
-    try {
-      const v = await o.objective(params, handle);
-      if (typeof v === 'number' && !Number.isNaN(v)) {
-        state = 'complete';
-        value = v;
-      } else {
-        state = 'failed';
-        error = `objective returned ${String(v)}, expected a number`;
-      }
-    } catch (err) {
-      if (err instanceof TrialPruned) {
-        state = 'pruned';
-        value = last;
-      } else {
-        state = 'failed';
-        error = err instanceof Error ? err.message : String(err);
-      }
+  } catch (err) {
+    if (err instanceof TrialPruned) {
+      state = 'pruned';
+      value = last;
+    } else {
+      state = 'failed';
+      error = err instanceof Error ? err.message : String(err);
     }
-  } finally {
-    clearInterval(beat);
   }
   try {
     await storage.finishTrial(trial.id, state, value, error);
@@ -167,4 +162,20 @@ async function runTrial(o: WorkerOptions, trial: StoredTrial, needsParams: boole
     throw err;
   }
   return (await storage.listTrials(study.id)).find((t) => t.id === trial.id);
+}
+
+/** Asks the sampler for a reserved trial's params and stores them; a sampler error fails the trial. */
+async function sampleParams(o: WorkerOptions, trial: StoredTrial): Promise<Params> {
+  // History: every other trial, less reservations whose params aren't set yet.
+  const history = (await o.storage.listTrials(o.study.id))
+    .filter((t) => t.id !== trial.id && !(t.state === 'running' && Object.keys(t.params).length === 0));
+  let params: Params;
+  try {
+    params = askParams(o.sampler, o.space, history, o.study.direction, trial.number, o.seed);
+  } catch (err) {
+    await o.storage.finishTrial(trial.id, 'failed', undefined, `sampler ${o.sampler.name}: ${(err as Error).message}`);
+    throw err;
+  }
+  await o.storage.setTrialParams(trial.id, params);
+  return params;
 }

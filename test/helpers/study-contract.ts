@@ -120,9 +120,9 @@ export function studyStorageContract(kind: string, open: () => Store): void {
     assert.equal(await s.reserveTrial(st.id, 'w', 3), undefined);
     await s.finishTrial(r1.id, 'failed', undefined, 'error');
     assert.equal(await s.reserveTrial(st.id, 'w', 3), undefined);
-    await sleep(80);
+    await sleep(400);
     await s.heartbeat(r0.id);
-    const stale = await s.failStaleTrials(st.id, 40);
+    const stale = await s.failStaleTrials(st.id, 300);
     assert.deepEqual(stale.map((t) => [t.id, t.state, t.retriedAs]), [[r2.id, 'failed', 3]]);
     assert.equal(await s.reserveTrial(st.id, 'w', 3), undefined); // the waiting copy holds r2's place
     const list = await s.listTrials(st.id);
@@ -136,20 +136,21 @@ export function studyStorageContract(kind: string, open: () => Store): void {
     const st = await s1.createStudy(uniq('stale'), 'minimize', {});
     const dead = await s1.createTrial(st.id, { x: 2 }, 'running', 'host-a:11');
     const live = await s1.createTrial(st.id, { x: 3 }, 'running', 'host-b:22');
-    await sleep(80);
+    await sleep(400);
     await s2.heartbeat(live.id);
-    const [f1, f2] = await Promise.all([s1.failStaleTrials(st.id, 40), s2.failStaleTrials(st.id, 40)]);
+    const [f1, f2] = await Promise.all([s1.failStaleTrials(st.id, 300), s2.failStaleTrials(st.id, 300)]);
     const failed = [...f1, ...f2];
     assert.equal(failed.length, 1);
     assert.equal(failed[0].id, dead.id);
     assert.equal(failed[0].state, 'failed');
-    assert.match(failed[0].error!, /worker host-a:11 stopped \(no heartbeat for over 40 ms\); re-queued as trial 2/);
+    assert.match(failed[0].error!, /worker host-a:11 stopped \(no heartbeat for over 300 ms\); re-queued as trial 2/);
     assert.equal(failed[0].retriedAs, 2);
     const list = await s1.listTrials(st.id);
     assert.deepEqual(list.map((t) => [t.number, t.state]), [[0, 'failed'], [1, 'running'], [2, 'waiting']]);
     assert.deepEqual(list[2].params, { x: 2 });
     assert.equal(list[2].worker, undefined);
-    assert.deepEqual(await s2.failStaleTrials(st.id, 40), []);
+    await s2.heartbeat(live.id);
+    assert.deepEqual(await s2.failStaleTrials(st.id, 300), []);
     const before = list[0].heartbeatAt;
     await s1.heartbeat(dead.id); // a late beat from the dead worker changes nothing
     assert.equal((await s1.listTrials(st.id))[0].heartbeatAt, before);
@@ -175,17 +176,19 @@ export function studyStorageContract(kind: string, open: () => Store): void {
     const second = await runWorker({
       ...base, sampler: uniformSampler(asked), trials: 6, heartbeatMs: 50, staleMs: 300, onTrial: (t) => done.push(t.number),
     });
-    // It runs a new trial (#5), then waits for the dead one to go stale and runs its copy (#6).
+    // It runs one new trial and, once the dead one's heartbeat is stale, its copy (in either order:
+    // waiting for the dead trial to go stale if the new one finishes first).
     assert.deepEqual(second, { ran: 2 });
-    assert.deepEqual(done, [5, 6]);
+    assert.deepEqual(done.sort(), [5, 6]);
     const all = await s.listTrials(st.id);
     assert.deepEqual(all.map((t) => [t.number, t.state]),
       [[0, 'complete'], [1, 'complete'], [2, 'complete'], [3, 'complete'], [4, 'failed'], [5, 'complete'], [6, 'complete']]);
     for (const t of first) assert.equal(all[t.number].finishedAt, t.finishedAt); // not redone
-    assert.equal(all[4].retriedAs, 6);
-    assert.deepEqual(all[6].params, { x: 0.5 });
-    assert.equal(all[6].value, 0.25);
-    assert.deepEqual(asked, [0, 1, 2, 3, 5]);
+    const copy = all[all[4].retriedAs!];
+    const fresh = all[11 - copy.number];
+    assert.deepEqual(copy.params, { x: 0.5 });
+    assert.equal(copy.value, 0.25);
+    assert.deepEqual(asked, [0, 1, 2, 3, fresh.number]);
     // Parameters are seeded by study seed and trial number: a new study with seed 7 asks the same.
     const twin = await s.createStudy(uniq('twin'), 'minimize', {});
     await runWorker({ ...base, study: twin, sampler: uniformSampler(), trials: 2 });

@@ -9,7 +9,7 @@ import { quadratic, SPACE, uniformSampler } from './study.ts';
 
 export interface WorkerArgs {
   store: string; study: string; trials: number; seed: number; worker: string; log: string;
-  steps: number; stepMs: number; heartbeatMs: number; staleMs: number;
+  steps: number; stepMs: number; blockMs?: number; heartbeatMs: number; staleMs: number;
 }
 
 const a = JSON.parse(process.argv[2]) as WorkerArgs;
@@ -18,7 +18,7 @@ try {
   const study = await store.createStudy(a.study, 'minimize', { space: SPACE });
   const { ran } = await runWorker({
     storage: store, study, space: SPACE, sampler: uniformSampler(), trials: a.trials, seed: a.seed,
-    objective: quadratic({ steps: a.steps, stepMs: a.stepMs, log: a.log, worker: a.worker }),
+    objective: quadratic({ steps: a.steps, stepMs: a.stepMs, blockMs: a.blockMs, log: a.log, worker: a.worker }),
     worker: a.worker, heartbeatMs: a.heartbeatMs, staleMs: a.staleMs,
   });
   process.stdout.write(`ran ${ran}\n`);

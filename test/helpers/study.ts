@@ -31,14 +31,19 @@ export function thresholdPruner(limit: number, fromStep = 2): Pruner {
 
 export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
-/** (x − 1)², approached over `steps` reports: step s reports (x − 1)² + (steps − s). */
-export function quadratic(opts: { steps?: number; stepMs?: number; log?: string; worker?: string } = {}): Objective {
+/**
+ * (x − 1)², approached over `steps` reports: step s reports (x − 1)² + (steps − s). Each step
+ * sleeps `stepMs`, then busy-waits `blockMs`.
+ */
+export function quadratic(opts: { steps?: number; stepMs?: number; blockMs?: number; log?: string; worker?: string } = {}): Objective {
   const steps = opts.steps ?? 3;
   return async (params, trial) => {
     if (opts.log) appendFileSync(opts.log, `start ${trial.id} ${trial.number} ${opts.worker ?? ''}\n`);
     const best = (Number(params.x) - 1) ** 2;
     for (let s = 1; s <= steps; s++) {
       if (opts.stepMs) await sleep(opts.stepMs);
+      // A synchronous stretch, as a training epoch is: the event loop (and its timers) stand still.
+      for (const end = Date.now() + (opts.blockMs ?? 0); Date.now() < end;);
       await trial.report(s, best + (steps - s));
     }
     if (opts.log) appendFileSync(opts.log, `end ${trial.id} ${trial.number} ${opts.worker ?? ''}\n`);
