@@ -11,11 +11,11 @@
  * counts instead (`retriedAs`).
  */
 import { hostname } from 'node:os';
-import { deriveSeed, mulberry32 } from '../data/random.ts';
 import type { StoredTrial, StudyRecord, StudyStorage } from '../store/study-types.ts';
 import { StoreError } from '../store/types.ts';
 import { startHeartbeat } from './heartbeat.ts';
-import type { Direction, Params, Pruner, Sampler, SearchSpace, Trial } from './types.ts';
+import { askParams } from './optimize.ts';
+import type { Params, Pruner, Sampler, SearchSpace } from './types.ts';
 
 /** Thrown by `TrialHandle.report` when the pruner stops the trial; let it propagate. */
 export class TrialPruned extends Error {
@@ -61,12 +61,6 @@ export function countsTowardBudget(t: Pick<StoredTrial, 'state' | 'retriedAs'>):
 /** Trials that have finished for good: complete, pruned, or failed and not re-queued. */
 export function finishedCount(trials: readonly StoredTrial[]): number {
   return trials.filter((t) => t.state !== 'running' && t.state !== 'waiting' && countsTowardBudget(t)).length;
-}
-
-// TODO(H1): replace with optimize.ts's askParams once it exists (same signature).
-function askParams(sampler: Sampler, space: SearchSpace, trials: readonly Trial[], direction: Direction,
-  trialNumber: number, studySeed: number): Params {
-  return sampler.sample({ space, trials, direction, trialNumber, random: mulberry32(deriveSeed(studySeed, 'trial', trialNumber)) });
 }
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
