@@ -19,7 +19,7 @@ import pg from 'pg';
 import type { Direction, Params, TrialState } from '../tune/types.ts';
 import { patchColumns, toEpoch, toRecord, type EpochRow, type RunRow } from './run-rows.ts';
 import {
-  checkDirection, checkFinalState, notRunning, staleError, toStudy, toTrial,
+  checkDirection, checkFinalState, notRunning, requeuedError, staleReason, toStudy, toTrial,
   type StudyRow, type TrialRow,
 } from './study-rows.ts';
 import type { StoredTrial, StudyRecord, StudyStorage } from './study-types.ts';
@@ -354,17 +354,29 @@ export class PostgresStore implements RunStore, StudyStorage {
         `SELECT * FROM trials WHERE study_id = $1 AND state = 'running'
            AND (heartbeat_at IS NULL OR heartbeat_at < clock_timestamp() - $2 * interval '1 millisecond')
          ORDER BY number FOR UPDATE SKIP LOCKED`, [studyId, staleMs], c);
-      for (const r of stale) {
-        const copyId = await this.insertTrial(c, studyId, JSON.parse(r.params) as Params, 'waiting');
-        const [{ number }] = await this.query<{ number: number }>('SELECT number FROM trials WHERE id = $1', [copyId], c);
-        await this.query(`UPDATE trials SET state = 'failed', error = $2, finished_at = clock_timestamp(), retried_as = $3 WHERE id = $1`,
-          [r.id, staleError(r.worker, staleMs, number), number], c);
-      }
+      for (const r of stale) await this.requeue(c, r, staleReason(r.worker, staleMs));
       return stale.map((r) => r.id);
     });
     const out: StoredTrial[] = [];
     for (const id of ids) out.push((await this.trial(id))!);
     return out;
+  }
+
+  async requeueTrial(trialId: number, reason: string): Promise<StoredTrial | undefined> {
+    const done = await this.tx(async (c) => {
+      const [row] = await this.query<TrialRow>(`SELECT * FROM trials WHERE id = $1 AND state = 'running' FOR UPDATE`, [trialId], c);
+      if (row) await this.requeue(c, row, reason);
+      return row !== undefined;
+    });
+    return done ? this.trial(trialId) : undefined;
+  }
+
+  /** Fails a running trial (locked by `c`) and queues its waiting copy. */
+  private async requeue(c: pg.PoolClient, r: TrialRow, reason: string): Promise<void> {
+    const copyId = await this.insertTrial(c, r.study_id, JSON.parse(r.params) as Params, 'waiting');
+    const [{ number }] = await this.query<{ number: number }>('SELECT number FROM trials WHERE id = $1', [copyId], c);
+    await this.query(`UPDATE trials SET state = 'failed', error = $2, finished_at = clock_timestamp(), retried_as = $3 WHERE id = $1`,
+      [r.id, requeuedError(reason, number), number], c);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Direction, Params, TrialState } from '../tune/types.ts';
 import { patchColumns, toEpoch, toRecord, type EpochRow, type RunRow } from './run-rows.ts';
 import {
-  checkDirection, checkFinalState, notRunning, staleError, toStudy, toTrial, withValues,
+  checkDirection, checkFinalState, notRunning, requeuedError, staleReason, toStudy, toTrial, withValues,
   type StudyRow, type TrialRow, type ValueRow,
 } from './study-rows.ts';
 import type { StoredTrial, StudyRecord, StudyStorage } from './study-types.ts';
@@ -231,18 +231,27 @@ export class SqliteStore implements RunStore, StudyStorage {
 
   async failStaleTrials(studyId: number, staleMs: number): Promise<StoredTrial[]> {
     return this.db.transaction(() => {
-      const now = new Date();
-      const cutoff = new Date(now.getTime() - staleMs).toISOString();
+      const cutoff = new Date(Date.now() - staleMs).toISOString();
       const stale = this.db.prepare(
         `SELECT * FROM trials WHERE study_id = ? AND state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?) ORDER BY number`,
       ).all(studyId, cutoff) as TrialRow[];
-      return stale.map((r) => {
-        const copy = this.insertTrial(studyId, JSON.parse(r.params) as Params, 'waiting');
-        this.db.prepare(`UPDATE trials SET state = 'failed', error = ?, finished_at = ?, retried_as = ? WHERE id = ?`)
-          .run(staleError(r.worker, staleMs, copy.number), now.toISOString(), copy.number, r.id);
-        return this.trial(r.id)!;
-      });
+      return stale.map((r) => this.requeue(r, staleReason(r.worker, staleMs)));
     }).immediate();
+  }
+
+  async requeueTrial(trialId: number, reason: string): Promise<StoredTrial | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT * FROM trials WHERE id = ? AND state = 'running'`).get(trialId) as TrialRow | undefined;
+      return row && this.requeue(row, reason);
+    }).immediate();
+  }
+
+  /** Fails a running trial and queues its waiting copy; call inside an immediate transaction. */
+  private requeue(r: TrialRow, reason: string): StoredTrial {
+    const copy = this.insertTrial(r.study_id, JSON.parse(r.params) as Params, 'waiting');
+    this.db.prepare(`UPDATE trials SET state = 'failed', error = ?, finished_at = ?, retried_as = ? WHERE id = ?`)
+      .run(requeuedError(reason, copy.number), new Date().toISOString(), copy.number, r.id);
+    return this.trial(r.id)!;
   }
 
   /** Appends a trial with the next number; call inside an immediate transaction. */

@@ -61,9 +61,14 @@ export function checkFinalState(state: string): void {
   if (!FINAL_STATES.includes(state)) throw new StoreError(`a trial finishes as complete, pruned or failed, not ${JSON.stringify(state)}`);
 }
 
-/** The error a trial gets when its worker's heartbeat went stale. */
-export function staleError(worker: string | null, staleMs: number, copyNumber: number): string {
-  return `worker ${worker ?? '?'} stopped (no heartbeat for over ${staleMs} ms); re-queued as trial ${copyNumber}`;
+/** Why a trial was failed when its worker's heartbeat went stale. */
+export function staleReason(worker: string | null, staleMs: number): string {
+  return `worker ${worker ?? '?'} stopped (no heartbeat for over ${staleMs} ms)`;
+}
+
+/** The error of a trial failed and re-queued. */
+export function requeuedError(reason: string, copyNumber: number): string {
+  return `${reason}; re-queued as trial ${copyNumber}`;
 }
 
 export function notRunning(id: number, number: number, state: string): StoreError {

@@ -74,4 +74,10 @@ export interface StudyStorage {
    * two copies of one trial); returns the trials it failed.
    */
   failStaleTrials(studyId: number, staleMs: number): Promise<StoredTrial[]>;
+  /**
+   * Fails a running trial and queues a waiting copy, as failStaleTrials does for a dead worker, for
+   * a worker that stops mid-trial on purpose (Ctrl-C): the next worker runs the copy at once.
+   * Returns the failed trial, or undefined when it was no longer running.
+   */
+  requeueTrial(trialId: number, reason: string): Promise<StoredTrial | undefined>;
 }

@@ -132,7 +132,7 @@ export function studyStorageContract(kind: string, open: () => Store): void {
     assert.equal((await s.reserveTrial(st.id, 'w', 4))!.number, 4);
   }));
 
-  test(`${kind}: stale trials fail once, each with one waiting copy; live ones stay`, () => withStores(2, async (s1, s2) => {
+  test(`${kind}: stale trials fail once, each with one waiting copy; live ones stay; requeueTrial hands one back`, () => withStores(2, async (s1, s2) => {
     const st = await s1.createStudy(uniq('stale'), 'minimize', {});
     const dead = await s1.createTrial(st.id, { x: 2 }, 'running', 'host-a:11');
     const live = await s1.createTrial(st.id, { x: 3 }, 'running', 'host-b:22');
@@ -155,6 +155,14 @@ export function studyStorageContract(kind: string, open: () => Store): void {
     await s1.heartbeat(dead.id); // a late beat from the dead worker changes nothing
     assert.equal((await s1.listTrials(st.id))[0].heartbeatAt, before);
     await assert.rejects(() => s1.finishTrial(dead.id, 'complete', 1), /is failed, not running/);
+    // A worker stopping on purpose hands its trial back at once.
+    const handed = (await s2.requeueTrial(live.id, 'interrupted (SIGINT)'))!;
+    assert.deepEqual([handed.state, handed.retriedAs, handed.error], ['failed', 3, 'interrupted (SIGINT); re-queued as trial 3']);
+    assert.equal(await s1.requeueTrial(live.id, 'again'), undefined);
+    assert.equal(await s1.requeueTrial(dead.id, 'not running'), undefined);
+    const after = await s1.listTrials(st.id);
+    assert.deepEqual(after.map((t) => [t.number, t.state]), [[0, 'failed'], [1, 'failed'], [2, 'waiting'], [3, 'waiting']]);
+    assert.deepEqual(after[3].params, { x: 3 });
   }));
 
   test(`${kind}: runWorker runs to the budget, and a second one resumes and retries a dead worker's trial`, () => withStores(1, async (s) => {
