@@ -116,6 +116,7 @@ async function runTrial(o: WorkerOptions, trial: StoredTrial, needsParams: boole
     number: trial.number,
     params,
     async report(step, v) {
+      if (!Number.isInteger(step) || step < 0) throw new Error(`trial ${trial.number}: report step must be a whole number ≥ 0, got ${step}`);
       await storage.reportIntermediate(trial.id, step, v);
       last = v;
       if (!o.pruner) return;

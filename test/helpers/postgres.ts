@@ -50,7 +50,9 @@ function freePort(): Promise<number> {
 export async function startPostgres(): Promise<PgServer> {
   const bin = findPgBin();
   if (!bin) throw new Error(pgUnavailable());
-  const dir = mkdtempSync(join(tmpdir(), 'fmnist-pg-'));
+  // Under /tmp rather than TMPDIR: the `postgres` user must reach it, and a unix socket path is
+  // limited to about 100 characters.
+  const dir = mkdtempSync(join(existsSync('/tmp') ? '/tmp' : tmpdir(), 'fmnist-pg-'));
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
   let prefix: string[] = [];

@@ -205,27 +205,29 @@ export function studyStorageContract(kind: string, open: () => Store): void {
 
   test(`${kind}: runWorker prunes, fails errors and NaN, and still ends at the budget`, () => withStores(1, async (s) => {
     const st = await s.createStudy(uniq('outcomes'), 'minimize', {});
-    const xs = [1, 4, 2, 3];
+    const xs = [1, 4, 2, 3, -1];
     const sampler: Sampler = { name: 'fixed', sample: (ctx) => ({ x: xs[ctx.trialNumber] }) };
     const objective: Objective = async (params, trial) => {
       if (params.x === 2) throw new Error('diverged at epoch 1');
       if (params.x === 3) return NaN;
+      if (params.x === -1) await trial.report(0.5, 1);
       return quadratic()(params, trial);
     };
     const done: string[] = [];
     const res = await runWorker({
-      storage: s, study: st, space: SPACE, sampler, pruner: thresholdPruner(5, 2), trials: 4, seed: 1, objective,
+      storage: s, study: st, space: SPACE, sampler, pruner: thresholdPruner(5, 2), trials: 5, seed: 1, objective,
       onTrial: (t) => done.push(`${t.number}:${t.state}`),
     });
-    assert.deepEqual(res, { ran: 4 });
-    assert.deepEqual(done, ['0:complete', '1:pruned', '2:failed', '3:failed']);
-    const [ok, pruned, err, nan] = await s.listTrials(st.id);
+    assert.deepEqual(res, { ran: 5 });
+    assert.deepEqual(done, ['0:complete', '1:pruned', '2:failed', '3:failed', '4:failed']);
+    const [ok, pruned, err, nan, badStep] = await s.listTrials(st.id);
     assert.equal(ok.value, 0);
     // x = 4: step 1 reports 9 + 2 = 11, step 2 reports 10 > 5: pruned there, keeping 10.
     assert.equal(pruned.value, 10);
     assert.deepEqual(pruned.intermediate, new Map([[1, 11], [2, 10]]));
     assert.equal(err.error, 'diverged at epoch 1');
     assert.match(nan.error!, /objective returned NaN/);
+    assert.equal(badStep.error, 'trial 4: report step must be a whole number ≥ 0, got 0.5');
     assert.ok([ok, pruned, err, nan].every((t) => t.heartbeatAt && t.finishedAt));
   }));
 }
