@@ -81,11 +81,12 @@ export async function runWorker(o: WorkerOptions): Promise<{ ran: number }> {
   try {
     for (;;) {
       await storage.failStaleTrials(study.id, staleMs);
+      // Checked first, so a study resumed with a smaller budget leaves its waiting trials be.
+      if (finishedCount(await storage.listTrials(study.id)) >= o.trials) return { ran };
       const claimed = await storage.claimWaitingTrial(study.id, worker);
       const trial = claimed ?? await storage.reserveTrial(study.id, worker, o.trials);
       if (!trial) {
-        // The budget is spoken for: done, or others are still running (they may die and be re-queued).
-        if (finishedCount(await storage.listTrials(study.id)) >= o.trials) return { ran };
+        // The budget is spoken for by running trials (whose workers may die and be re-queued).
         await sleep(pollMs);
         continue;
       }
