@@ -5,6 +5,7 @@
 const BENCHMARKS: Record<string, { about: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }> = {
   train: { about: 'training, inference and latency of our engine next to PyTorch', load: () => import('./train.ts') },
   tuning: { about: 'search quality of our samplers next to Optuna\'s on synthetic objectives', load: () => import('./tuning.ts') },
+  augment: { about: 'training throughput with and without on-the-fly augmentation', load: () => import('./augment.ts') },
 };
 
 function usage(): string {
