@@ -260,6 +260,6 @@ test('TPE uses pruned trials and handles maximisation, steps, logs and categorie
 
 test('createSampler: names and options are checked', () => {
   assert.equal(createSampler('tpe-mv').name, 'tpe-mv');
-  assert.throws(() => createSampler('bayes'), { message: 'unknown sampler "bayes": expected one of grid, random, tpe, tpe-mv' });
+  assert.throws(() => createSampler('bayes'), { message: 'unknown sampler "bayes": expected one of grid, random, tpe, tpe-mv, gp' });
   assert.throws(() => createSampler('tpe', { nStartup: 5 }), /^Error: tpe sampler: unknown option "nStartup" \(accepted: seed, nStartupTrials, /);
 });

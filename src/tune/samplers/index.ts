@@ -1,13 +1,14 @@
-/** The samplers by name: 'grid', 'random', 'tpe', 'tpe-mv' (multivariate TPE). */
+/** The samplers by name: 'grid', 'random', 'tpe', 'tpe-mv' (multivariate TPE), 'gp' (Gaussian process). */
 import type { Sampler } from '../types.ts';
+import { GpSampler, type GpSamplerOptions } from './gp.ts';
 import { GridSampler, type GridOptions } from './grid.ts';
 import { RandomSampler } from './random.ts';
 import { TpeSampler, type TpeOptions } from './tpe.ts';
 
-export { GridSampler, RandomSampler, TpeSampler };
-export type { GridOptions, TpeOptions };
+export { GpSampler, GridSampler, RandomSampler, TpeSampler };
+export type { GpSamplerOptions, GridOptions, TpeOptions };
 
-export const SAMPLER_NAMES = ['grid', 'random', 'tpe', 'tpe-mv'] as const;
+export const SAMPLER_NAMES = ['grid', 'random', 'tpe', 'tpe-mv', 'gp'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** What every sampler accepts: the study's seed (grid needs it to order its points alike in every worker). */
@@ -20,6 +21,7 @@ export interface SamplerOptionsByName {
   random: CommonSamplerOptions;
   tpe: Omit<TpeOptions, 'multivariate'> & CommonSamplerOptions;
   'tpe-mv': Omit<TpeOptions, 'multivariate'> & CommonSamplerOptions;
+  gp: GpSamplerOptions & CommonSamplerOptions;
 }
 
 const TPE_KEYS = ['seed', 'nStartupTrials', 'nEiCandidates', 'gamma', 'weights', 'considerPrior', 'priorWeight', 'considerMagicClip', 'considerEndpoints', 'normalizedDensity'];
@@ -28,6 +30,7 @@ const OPTION_KEYS: Record<SamplerName, readonly string[]> = {
   random: ['seed'],
   tpe: TPE_KEYS,
   'tpe-mv': TPE_KEYS,
+  gp: ['seed', 'nStartupTrials', 'candidates', 'localSearches', 'localSteps', 'restarts', 'constantLiar'],
 };
 
 /**
@@ -54,5 +57,7 @@ export function createSampler(name: string, options: Record<string, unknown> = {
       return new TpeSampler(rest as TpeOptions);
     case 'tpe-mv':
       return new TpeSampler({ ...(rest as TpeOptions), multivariate: true });
+    case 'gp':
+      return new GpSampler(rest as GpSamplerOptions);
   }
 }
