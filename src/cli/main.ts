@@ -10,14 +10,16 @@ import { dataCommand } from './data.ts';
 import { modelsCommand } from './models.ts';
 import { predictCommand } from './predict.ts';
 import { evalCommand, runsCommand } from './runs.ts';
+import { studyCommand } from './study.ts';
 import { trainCommand } from './train.ts';
+import { tuneCommand } from './tune.ts';
 
 export function program(): Command {
   const p = new Command('fmnist')
     .description('train, evaluate and compare neural-network classifiers on Fashion-MNIST')
     .version(FMNIST_LAB_VERSION)
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand()]) p.addCommand(c);
+  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand()]) p.addCommand(c);
   return p;
 }
 
