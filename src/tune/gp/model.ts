@@ -208,6 +208,8 @@ export interface FitOptions {
 /**
  * Hyperparameters maximising the log posterior: the best of L-BFGS runs from `start` and from
  * `restarts` random starts (log λ and log signal uniform in [−2, 2], log noise excess in [−8, 0]).
+ * Each run stops at a largest gradient component below 0.01 (Optuna's gtol) or an iteration gaining
+ * less than 1e-5 relatively: the proposal hardly moves with the last digits of the hyperparameters.
  */
 export function fitHyperparameters(data: TrainingData, options: FitOptions = {}): Hyperparameters {
   const d = data.categorical.length;
@@ -223,7 +225,11 @@ export function fitHyperparameters(data: TrainingData, options: FitOptions = {})
   }
   let best: { x: Float64Array; value: number } | undefined;
   for (const start of starts) {
-    const result = minimizeLbfgs(f, start, { maxIterations: options.maxIterations ?? 60, gradientTolerance: 1e-2 });
+    const result = minimizeLbfgs(f, start, {
+      maxIterations: options.maxIterations ?? 60,
+      gradientTolerance: 1e-2,
+      relativeTolerance: 1e-5,
+    });
     if (Number.isFinite(result.value) && (!best || result.value < best.value)) best = result;
   }
   // Fall back to the default start when every run failed (it is positive definite by the noise term).
