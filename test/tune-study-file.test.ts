@@ -169,7 +169,10 @@ test('the base: schedule, early stopping, reduce-LR and validation split', () =>
   assert.deepEqual(oc.config.reduceLROnPlateau, { monitor: 'val_loss', patience: 2, factor: 0.5 });
   assert.deepEqual(oc.config.validation, { kind: 'stratified', perClass: 100 });
   assert.equal(oc.config.limitTest, 50);
-  assert.equal(parseStudy({ base: { model: 'mlp', schedule: 'cosine' }, params: { lr: [0.1] } }).objectiveConfig.config.schedule.kind, 'cosine');
+  assert.deepEqual(parseStudy({ base: { model: 'mlp', schedule: 'cosine:1e-5' }, params: { lr: [0.1] } }).objectiveConfig.config.schedule, { kind: 'cosine', minLr: 1e-5 });
+  // A zoo model's own training settings (small-cnn: 8 epochs, cosine decay) are the base's defaults, as for fmnist train.
+  const zoo = parseStudy({ base: { model: 'small-cnn' }, params: { lr: [0.1] } }).objectiveConfig.config;
+  assert.deepEqual([zoo.epochs, zoo.schedule], [8, { kind: 'cosine' }]);
 });
 
 test('errors of the top level, each naming the field and what was expected', () => {
@@ -212,7 +215,10 @@ test('errors of the base training and the model', () => {
   assert.deepEqual(issuesOf(withField('base.optimizer', 'adamw')), ['s.yaml.base.optimizer: expected one of sgd, adam, nadam, rmsprop, adagrad, adadelta, adamax, got \'adamw\'']);
   assert.deepEqual(issuesOf(withField('base.lr', -1)), ['s.yaml.base.lr: expected a positive number, got -1']);
   assert.deepEqual(issuesOf(withField('base.schedule', 'linear')),
-    ['s.yaml.base.schedule: expected constant, cosine, one-cycle or {kind: constant|step|cosine|one-cycle, ...}, got \'linear\'']);
+    ['s.yaml.base.schedule: \'linear\': expected constant, step:EVERY:GAMMA, cosine[:MIN_LR] or one-cycle[:MAX_LR]']);
+  assert.deepEqual(issuesOf(withField('base.schedule', 7)), [
+    's.yaml.base.schedule: expected constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR] or {kind: constant|step|cosine|one-cycle, ...}, got 7',
+  ]);
   assert.deepEqual(issuesOf(withField('base.schedule', { kind: 'step', every: 0, gamma: 0.5 })), ['s.yaml.base.schedule.every: expected a positive integer, got 0']);
   assert.deepEqual(issuesOf(withField('base.val', 'half')),
     ['s.yaml.base.val: \'half\' is not a validation split; expected a fraction in (0,1) (stratified), per-class:N, first:N, or none']);

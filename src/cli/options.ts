@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { parseAugment, type AugmentConfig } from '../data/augment-config.ts';
 import { parseBackendChoice, type BackendChoice } from '../engine/index.ts';
 import type { ScheduleConfig } from '../train/config.ts';
+import { parseSchedule } from '../train/schedules.ts';
 import { ConsoleProgress, JsonLinesProgress, QuietProgress, type ProgressReporter } from '../train/progress.ts';
 
 export function int(min = 0) {
@@ -35,14 +36,11 @@ export function backend(v: string): BackendChoice {
 
 /** `constant`, `step:EVERY:GAMMA`, `cosine[:MIN_LR]`, `one-cycle[:MAX_LR]`. */
 export function schedule(v: string): ScheduleConfig {
-  const [kind, ...args] = v.split(':');
-  const nums = args.map(Number);
-  if (nums.some((n) => !Number.isFinite(n) || n < 0)) throw new InvalidArgumentError(`bad number in schedule '${v}'`);
-  if (kind === 'constant' && !args.length) return { kind };
-  if (kind === 'step' && nums.length === 2 && Number.isInteger(nums[0]) && nums[0] > 0) return { kind, every: nums[0], gamma: nums[1] };
-  if (kind === 'cosine' && nums.length <= 1) return nums.length ? { kind, minLr: nums[0] } : { kind };
-  if (kind === 'one-cycle' && nums.length <= 1) return nums.length ? { kind, maxLr: nums[0] } : { kind };
-  throw new InvalidArgumentError(`'${v}': expected constant, step:EVERY:GAMMA, cosine[:MIN_LR] or one-cycle[:MAX_LR]`);
+  try {
+    return parseSchedule(v, '--schedule');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--schedule: /, ''));
+  }
 }
 
 /** `shift:2,flip,rotate:10,...`, `none` or a JSON AugmentConfig (see parseAugment). */

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { describeAugment, hasTransforms, parseAugment, type AugmentConfig } from '../data/augment-config.ts';
+import { describeAugment, hasTransforms, type AugmentConfig } from '../data/augment-config.ts';
 import { describeSplit, parseValidationSplit } from '../data/preprocess.ts';
 import { classificationReport, confusionText, mostConfusedText, pct } from '../evaluate/format.ts';
 import { resolveModel } from '../models/load.ts';
 import { DEFAULT_MODEL } from '../models/zoo/index.ts';
 import { openStore } from '../store/index.ts';
-import { ConfigError, defaultConfig, OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/config.ts';
+import { ConfigError, OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/config.ts';
+import { configForModel } from '../train/spec-defaults.ts';
 import { trainRun } from '../pipeline/train-run.ts';
 import { augment, backend, classList, fraction, int, positiveNumber, progressFor, runId, schedule } from './options.ts';
 
@@ -34,19 +35,7 @@ function applyAugmentFlags(c: TrainConfig, f: TrainFlags): void {
 
 /** Config = defaults ← the model spec's stated training settings ← a --config file ← flags. */
 export function configFromFlags(f: TrainFlags): TrainConfig {
-  const c = defaultConfig(f.model);
-  const t = resolveModel(f.model).training;
-  if (t) {
-    if (t.optimizer) c.optimizer = { name: t.optimizer, ...(t.momentum !== undefined ? { momentum: t.momentum } : {}) };
-    if (t.learningRate !== undefined) c.optimizer.learningRate = t.learningRate;
-    if (t.batchSize !== undefined) c.batchSize = t.batchSize;
-    if (t.epochs !== undefined) c.epochs = t.epochs;
-    if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, `model ${f.model} training.validation`);
-    if (t.schedule !== undefined) c.schedule = schedule(t.schedule);
-    if (t.augment !== undefined) {
-      c.augment = typeof t.augment === 'string' ? parseAugment(t.augment, `model ${f.model} training.augment`) : structuredClone(t.augment);
-    }
-  }
+  const c = configForModel(f.model, resolveModel(f.model));
   if (f.config) {
     let fromFile: Partial<TrainConfig>;
     try {

@@ -39,6 +39,8 @@ import { describeValue, SpecError, validateSpec } from '../models/validate.ts';
 import {
   ConfigError, defaultConfig, OPTIMIZERS, validateConfig, type OptimizerName, type ScheduleConfig, type TrainConfig,
 } from '../train/config.ts';
+import { parseSchedule } from '../train/schedules.ts';
+import { configForModel } from '../train/spec-defaults.ts';
 import { createPruner } from './pruners/index.ts';
 import { createSampler } from './samplers/index.ts';
 import { activeParams, describeCondition, isActive, parseSpace, SpaceError } from './space.ts';
@@ -321,25 +323,26 @@ function checkTable(table: TableSpec, space: SearchSpace, where: string, issues:
 // ---------------------------------------------------------------------------------------------
 // The base training and the model template
 
-function parseSchedule(raw: unknown, where: string, issues: string[]): ScheduleConfig | undefined {
-  if (typeof raw === 'string' && (SCHEDULE_KINDS as readonly string[]).includes(raw)) return { kind: raw } as ScheduleConfig;
+/** The --schedule syntax (`cosine:1e-5`) or a ScheduleConfig object. */
+function baseSchedule(raw: unknown, where: string, issues: string[]): ScheduleConfig | undefined {
+  if (typeof raw === 'string') {
+    try {
+      return parseSchedule(raw, where);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(err.message);
+      return undefined;
+    }
+  }
   if (isObject(raw) && ['constant', 'step', 'cosine', 'one-cycle'].includes(raw.kind as string)) return raw as unknown as ScheduleConfig;
-  issues.push(`${where}: expected ${SCHEDULE_KINDS.join(', ')} or {kind: constant|step|cosine|one-cycle, ...}, got ${describeValue(raw)}`);
+  issues.push(`${where}: expected constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR] or {kind: constant|step|cosine|one-cycle, ...}, got ${describeValue(raw)}`);
   return undefined;
 }
 
 /** The model's own training settings as defaults (as `fmnist train` takes them), then the base's fields. */
 function baseConfig(base: Obj, spec: ModelSpec | undefined, seed: number, modelLabel: string, where: string, issues: string[]): TrainConfig {
-  const c = defaultConfig(modelLabel);
+  const c = spec ? configForModel(modelLabel, spec) : defaultConfig(modelLabel);
   c.seed = seed;
-  const t = spec?.training;
-  if (t) {
-    if (t.optimizer) c.optimizer = { name: t.optimizer, ...(t.momentum !== undefined ? { momentum: t.momentum } : {}) };
-    if (t.learningRate !== undefined) c.optimizer.learningRate = t.learningRate;
-    if (t.batchSize !== undefined) c.batchSize = t.batchSize;
-    if (t.epochs !== undefined) c.epochs = t.epochs;
-    if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, `model ${spec!.name} training.validation`);
-  }
   const setting = (key: string, name: string) => {
     if (base[key] === undefined) return;
     const s = CONFIG_PARAMS[name];
@@ -350,7 +353,7 @@ function baseConfig(base: Obj, spec: ModelSpec | undefined, seed: number, modelL
   if (base.optimizer !== undefined && base.optimizer !== c.optimizer.name) c.optimizer = { name: c.optimizer.name };
   for (const key of ['optimizer', 'lr', 'epochs', 'batchSize', 'momentum', 'nesterov', 'labelSmoothing', 'scaling']) setting(key, key);
   if (base.schedule !== undefined) {
-    const s = parseSchedule(base.schedule, `${where}.schedule`, issues);
+    const s = baseSchedule(base.schedule, `${where}.schedule`, issues);
     if (s) c.schedule = s;
   }
   if (base.val !== undefined) {
@@ -377,16 +380,12 @@ function baseConfig(base: Obj, spec: ModelSpec | undefined, seed: number, modelL
   return c;
 }
 
-const REF = /^\$([A-Za-z_][A-Za-z0-9_-]*)$/;
-
 interface Ref { param: string; path: string; layer?: number }
 
 /** Every `$name` in the template, with its path and the index of the layer it sits in. */
 function collectRefs(value: unknown, path: string, layer: number | undefined, out: Ref[]): void {
   if (typeof value === 'string') {
-    const m = REF.exec(value);
-    if (m) out.push({ param: m[1], path, ...(layer !== undefined ? { layer } : {}) });
-    else if (value.startsWith('$')) out.push({ param: value.slice(1), path, ...(layer !== undefined ? { layer } : {}) });
+    if (value.startsWith('$')) out.push({ param: value.slice(1), path, ...(layer !== undefined ? { layer } : {}) });
   } else if (Array.isArray(value)) value.forEach((v, i) => collectRefs(v, `${path}[${i}]`, layer, out));
   else if (isObject(value)) for (const [k, v] of Object.entries(value)) collectRefs(v, `${path}.${k}`, layer, out);
 }
