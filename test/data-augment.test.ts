@@ -5,7 +5,11 @@
  * resume-exact).
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { PNG } from 'pngjs';
+import { configFromFlags } from '../src/cli/train.ts';
 import { describeAugment, parseAugment, validateAugment, type AugmentConfig } from '../src/data/augment-config.ts';
 import {
   Augmenter, drawEraseRect, expandExamples, forwardAffine, IDENTITY, invertAffine, shiftFlip, warpAffine, type TransformParams,
@@ -18,6 +22,8 @@ import type { Checkpoint } from '../src/train/checkpoint.ts';
 import { ConfigError, defaultConfig, validateConfig, type TrainConfig } from '../src/train/config.ts';
 import type { ProgressReporter } from '../src/train/progress.ts';
 import { seedMathRandom, train, type Examples, type TrainInput } from '../src/train/trainer.ts';
+import { fmnist } from './helpers/cli.ts';
+import { realSlice, tempDir } from './helpers/data.ts';
 import { randomValues } from './helpers/random.ts';
 
 const R = 28, C = 28, N = R * C;
@@ -325,6 +331,38 @@ describe('settings', () => {
     assert.doesNotThrow(() => validateSpec(spec({ rotate: 5, classes: [2, 6] })));
     assert.throws(() => validateSpec(spec('shift:2,spin:3')), /spec\.training\.augment: unknown transform 'spin'/);
     assert.throws(() => validateSpec(spec({ zoom: 3 })), /^SpecError: spec\.training\.augment\.zoom: expected a number in \[0, 1\), got 3$/m);
+  });
+});
+
+describe('the command line', () => {
+  test("train's flags: a spec's augmentation is the default, --augment replaces it, the class and copy flags refine it", () => {
+    const dir = tempDir('fmnist-augment-');
+    const spec = join(dir, 'spec.json');
+    type Flags = Parameters<typeof configFromFlags>[0];
+    const flags = (f: Partial<Flags> & { model: string }) => configFromFlags(f as Flags);
+    writeFileSync(spec, JSON.stringify({ name: 'a', input: 'flat', layers: [{ type: 'dense', units: 10, activation: 'softmax' }], training: { augment: 'shift:3,flip' } }));
+    assert.deepEqual(flags({ model: spec }).augment, { widthShift: 3, heightShift: 3, flip: 0.5 });
+    assert.deepEqual(flags({ model: spec, augmentClasses: [2, 6], augmentCopies: 2 }).augment, { widthShift: 3, heightShift: 3, flip: 0.5, classes: [2, 6], copies: 2 });
+    assert.deepEqual(flags({ model: spec, augment: parseAugment('rotate:5') }).augment, { rotate: 5 });
+    assert.equal(flags({ model: spec, augment: parseAugment('none') }).augment, undefined);
+    assert.equal(flags({ model: 'mlp' }).augment, undefined);
+    assert.throws(() => flags({ model: 'mlp', augmentClasses: [2] }), /^ConfigError: --augment-classes: there is no augmentation to apply it to; add --augment/);
+    const usage = fmnist(['train', '--augment', 'rotate:500']);
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /argument 'rotate:500' is invalid\. augment\.rotate: expected degrees in \[0, 180\], got 500/);
+  });
+
+  test('augment preview writes a grid: a row per image, the original and its variants', () => {
+    const data = realSlice(50, 1);
+    const out = join(tempDir('fmnist-augment-'), 'p.png');
+    const r = fmnist(['augment', 'preview', '--data-dir', data, '--count', '3', '--variants', '4', '--scale', '1', '--augment', 'shift:2,flip', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /3 training images, originals in the first column, 4 augmented versions of each/);
+    const png = PNG.sync.read(readFileSync(out));
+    assert.ok(png.width > 5 * 28 && png.height > 3 * 28, `${png.width}×${png.height}`);
+    const none = fmnist(['augment', 'preview', '--data-dir', data, '--augment', 'none', '--out', out]);
+    assert.equal(none.status, 1);
+    assert.equal(none.stderr, 'error: --augment: no transform to preview; name at least one (e.g. shift:2,flip)\n');
   });
 });
 
