@@ -132,7 +132,7 @@ test('a 4-trial study: every trial trains a stored run with its parameters; stud
   assert.equal(json.best.number, best.number);
 
   const list = fmnist(['study', 'list', '--store', store()]);
-  assert.match(list.stdout, new RegExp(`^tiny +val_accuracy +maximize +random +none +4/4 +4 +0 +0 +${best.value!.toFixed(4)} +${best.number} `, 'm'));
+  assert.match(list.stdout, new RegExp(`^tiny +val_accuracy +maximize +random +none +4 +4 +0 +0 +${best.value!.toFixed(4)} +${best.number} `, 'm'));
 });
 
 test('Ctrl-C hands the trial in flight back; the same command resumes without redoing a finished trial', async () => {

@@ -54,9 +54,9 @@ async function list(o: { store?: string; json?: boolean }): Promise<void> {
     }
     if (!rows.length) return void process.stdout.write(`no studies in ${store.root}\n`);
     process.stdout.write(table(
-      ['study', 'metric', 'direction', 'sampler', 'pruner', 'trials', 'complete', 'pruned', 'failed', 'best', 'best trial', 'created'],
+      ['study', 'metric', 'direction', 'sampler', 'pruner', 'finished', 'complete', 'pruned', 'failed', 'best', 'best trial', 'created'],
       rows.map(({ s, def, trials, best }) => [
-        s.name, def.metric, s.direction, def.sampler.name, def.pruner.name, `${finishedCount(trials)}/${def.trials}`,
+        s.name, def.metric, s.direction, def.sampler.name, def.pruner.name, finishedCount(trials),
         trials.filter((t) => t.state === 'complete').length, trials.filter((t) => t.state === 'pruned').length,
         trials.filter((t) => t.state === 'failed').length, best ? best.value!.toFixed(4) : '-', best ? best.number : '-', s.createdAt.slice(0, 19),
       ])) + '\n');
@@ -80,7 +80,7 @@ async function show(name: string, o: { store?: string; out?: string; json?: bool
         title: 'Summary',
         text: [
           `study ${name}: ${def.direction} ${def.metric} (${def.objective} epoch), ${def.sampler.name} sampler, ${def.pruner.name} pruner, seed ${def.seed}`,
-          `${trials.length} trials, ${finishedCount(trials)} of a budget of ${def.trials} finished: ` +
+          `${trials.length} trials, ${finishedCount(trials)} finished (the budget it was created with: ${def.trials}; tune --trials raises it): ` +
             ['complete', 'pruned', 'failed', 'running', 'waiting'].map((s) => `${trials.filter((t) => t.state === s).length} ${s}`).join(', '),
           ...(def.description ? [def.description] : []),
         ].join('\n'),
