@@ -86,6 +86,8 @@ describe('geometry', () => {
     const img = randomValues(N, 4, 0, 1);
     const out = transform(img, { dx: 0, dy: -3 }, { fill: 'nearest' });
     for (let y = 0; y < R; y++) for (let x = 0; x < C; x++) assert.equal(out[y * C + x], img[Math.min(R - 1, y + 3) * C + x]);
+    const flipped = transform(img, { dx: 2, dy: 0, flip: true }, { fill: 'nearest' });
+    for (let y = 0; y < R; y++) for (let x = 0; x < C; x++) assert.equal(flipped[y * C + x], img[y * C + Math.min(C - 1, C - 1 - (x - 2))]);
     // Standardized examples: black is (0 - mean) / std.
     const aug = new Augmenter({}, { rows: R, cols: C, norm: { scaling: 'standardize', mean: 0.25, std: 0.5 } });
     const x = img.slice();

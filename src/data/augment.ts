@@ -151,13 +151,8 @@ export function shiftFlip(src: Float32Array, srcOff: number, dst: Float32Array, 
       continue;
     }
     for (let x = 0; x < cols; x++) {
-      let sx = x - dx;
-      if (flip) sx = cols - 1 - sx;
-      if (sx < 0 || sx >= cols) {
-        if (!nearest) { dst[o + x] = fillValue; continue; }
-        sx = sx < 0 ? 0 : cols - 1;
-      }
-      dst[o + x] = src[row + sx];
+      const sx = flip ? cols - 1 - (x - dx) : x - dx;
+      dst[o + x] = src[row + (sx < 0 ? 0 : sx >= cols ? cols - 1 : sx)]; // nearest: the edge pixel
     }
   }
 }
@@ -192,7 +187,7 @@ export function drawEraseRect(rand: () => number, rows: number, cols: number, ar
   return undefined;
 }
 
-/** Applies validated augmentation settings to images; one scratch image, no other allocation per call. */
+/** Applies validated augmentation settings to images, in place (a scratch image is kept for the exact shift path). */
 export class Augmenter {
   readonly config: AugmentConfig;
   readonly rows: number;
