@@ -115,6 +115,7 @@ test('a 4-trial study: every trial trains a stored run with its parameters; stud
   assert.match(show.stdout, /search space\nSearch space summary\nDefault search space size: 3\nlr \(Float\)/);
   assert.match(show.stdout, /optimisation history\ntrial {2}state {6}value {2}best so far/);
   assert.match(show.stdout, /parameter importance\n/);
+  assert.match(show.stdout, /\nepochs trained: 8 of 8\n/, 'no pruner: every trial trained its 2 epochs');
 
   const dir = join(store(), 'studies', 'tiny');
   for (const name of ['history.png', 'importance.png']) {

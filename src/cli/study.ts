@@ -10,7 +10,7 @@ import { parameterImportance } from '../tune/importance.ts';
 import { spaceSummary } from '../tune/space.ts';
 import { parseStudy, StudyFileError, type StudyDefinition } from '../tune/study-file.ts';
 import {
-  bestTrial, formatValue, historyText, importanceText, presetTable, studyRows, trialsTable, writeStudyReport,
+  bestTrial, epochsText, epochsTrained, formatValue, historyText, importanceText, presetTable, studyRows, trialsTable, writeStudyReport,
 } from '../tune/study-report.ts';
 import type { SearchSpace } from '../tune/types.ts';
 import { finishedCount } from '../tune/worker.ts';
@@ -75,6 +75,7 @@ async function show(name: string, o: { store?: string; out?: string; json?: bool
     const dir = o.out ?? join(store.root, 'studies', name);
     mkdirSync(dir, { recursive: true });
     const bestRun = best && rows.find((r) => r.trial.id === best.id)?.run;
+    const epochs = epochsTrained(rows);
     const sections: { title: string; text: string }[] = [
       {
         title: 'Summary',
@@ -82,6 +83,7 @@ async function show(name: string, o: { store?: string; out?: string; json?: bool
           `study ${name}: ${def.direction} ${def.metric} (${def.objective} epoch), ${def.sampler.name} sampler, ${def.pruner.name} pruner, seed ${def.seed}`,
           `${trials.length} trials, ${finishedCount(trials)} finished (the budget it was created with: ${def.trials}; tune --trials raises it): ` +
             ['complete', 'pruned', 'failed', 'running', 'waiting'].map((s) => `${trials.filter((t) => t.state === s).length} ${s}`).join(', '),
+          ...(epochs ? [epochsText(epochs)] : []),
           ...(def.description ? [def.description] : []),
         ].join('\n'),
       },

@@ -14,7 +14,7 @@ import { presetPath, resolveStudyFile } from '../tune/presets.ts';
 import { createPruner } from '../tune/pruners/index.ts';
 import { createSampler } from '../tune/samplers/index.ts';
 import { definitionChange, formatParams, parseStudy, readStudyFile, StudyFileError, type ComponentConfig, type ParsedStudy, type StudyDefinition } from '../tune/study-file.ts';
-import { bestTrial, presetTable, studyRows } from '../tune/study-report.ts';
+import { bestTrial, epochsText, epochsTrained, presetTable, studyRows } from '../tune/study-report.ts';
 import type { Pruner, Sampler } from '../tune/types.ts';
 import { runWorker } from '../tune/worker.ts';
 import { backend, int } from './options.ts';
@@ -204,7 +204,10 @@ async function action(f: TuneFlags): Promise<void> {
         const test = run?.metrics.test ? `, test accuracy ${pct(run.metrics.test.accuracy)}` : '';
         out(`best trial ${best.number}: ${def.metric} ${best.value!.toFixed(4)}${test}  ${formatParams(best.params)}  (run ${best.runId ?? '-'})`);
       }
-      if (def.table) out('\n' + presetTable(def.table, await studyRows(store, trials), parsed.space));
+      const rows = await studyRows(store, trials);
+      const epochs = epochsTrained(rows);
+      if (epochs) out(epochsText(epochs));
+      if (def.table) out('\n' + presetTable(def.table, rows, parsed.space));
       out(`\nfmnist study show ${name}${f.store ? ` --store ${f.store}` : ''}: every trial, the search space, history, importance and charts`);
     }
     if (codes.some((c) => c !== 0)) throw new Error(`${codes.filter((c) => c !== 0).length} of ${children.length} helper workers failed (exit codes ${codes.join(', ')})`);

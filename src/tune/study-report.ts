@@ -61,6 +61,25 @@ export function trialsTable(rows: readonly TrialRow[], space: SearchSpace, def: 
   return table(['trial', 'state', def.metric, ...names, 'epochs', 'test_acc', 'run', 'time'], body);
 }
 
+/**
+ * Epochs the finished trials trained against the epochs they would have trained unpruned (each
+ * run's configured epochs); undefined when no finished trial has a run.
+ */
+export function epochsTrained(rows: readonly TrialRow[]): { trained: number; full: number } | undefined {
+  const done = rows.filter((r) => (r.trial.state === 'complete' || r.trial.state === 'pruned') && r.run);
+  if (!done.length) return undefined;
+  return {
+    trained: done.reduce((n, r) => n + r.trial.intermediate.size, 0),
+    full: done.reduce((n, r) => n + (r.run!.config as { epochs: number }).epochs, 0),
+  };
+}
+
+/** 'epochs trained: 38 of 80 (pruning saved 52.5 %)'. */
+export function epochsText(e: { trained: number; full: number }): string {
+  const saved = e.full > 0 ? (1 - e.trained / e.full) * 100 : 0;
+  return `epochs trained: ${e.trained} of ${e.full}${saved > 0 ? ` (pruning saved ${saved.toFixed(1)} %)` : ''}`;
+}
+
 /** The optimisation history as text: each trial's value and the best so far, in trial order. */
 export function historyText(trials: readonly StoredTrial[], direction: Direction): string {
   const withValue = trials.filter((t) => t.value !== undefined && (t.state === 'complete' || t.state === 'pruned'));
