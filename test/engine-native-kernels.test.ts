@@ -62,6 +62,9 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
       [[5, 7], [7, 3], false, false], [[7, 5], [7, 3], true, false], [[5, 7], [3, 7], false, true],
       [[7, 5], [3, 7], true, true], [[4, 5, 7], [4, 7, 6], false, false], [[4, 5, 7], [7, 6], false, false],
       [[1, 5, 7], [3, 7, 2], false, false], [[128, 3136], [3136, 128], false, false], [[1, 9], [9, 10], false, false],
+      // one row (single-image inference takes a matrix-vector path), every transpose, batched, long k
+      [[1, 7], [7, 3], false, false], [[7, 1], [7, 3], true, false], [[1, 7], [3, 7], false, true],
+      [[7, 1], [3, 7], true, true], [[3, 1, 7], [3, 7, 4], false, false], [[1, 3136], [3136, 128], false, false],
     ];
     cases.forEach(([as, bs, ta, tb], i) => {
       const a = input(as, 70 + i), b = input(bs, 80 + i);
@@ -72,6 +75,9 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
       assertMatchesCpu(`fused matMul ${activation}`, [a, b, bias], (at, bt, bb) =>
         tf.fused.matMul({ a: at, b: bt, bias: bb, activation, leakyreluAlpha: 0.3 }));
     }
+    const row = input([1, 9], 96), w = input([9, 4], 97), rowBias = input([4], 98);
+    assertMatchesCpu('fused matMul of one row with bias + relu', [row, w, rowBias], (at, bt, bb) =>
+      tf.fused.matMul({ a: at, b: bt, bias: bb, activation: 'relu' }));
     const a = input([8, 5], 93), b = input([4, 8], 94), bias = input([1], 95);
     assertMatchesCpu('fused matMul transposed, scalar bias', [a, b, bias], (at, bt, bb) =>
       tf.fused.matMul({ a: at, b: bt, bias: bb, transposeA: true, transposeB: true, activation: 'relu' }));

@@ -82,6 +82,11 @@ PoolShape pool_shape(const Args& a, size_t i) {
 size_t in_size(const ConvShape& s) { return (size_t)s.n * s.h * s.w * s.c; }
 size_t out_size(const ConvShape& s) { return (size_t)s.n * s.oh * s.ow * s.o; }
 size_t filter_size(const ConvShape& s) { return (size_t)s.kh * s.kw * s.c * s.o; }
+// Pooling is memory-bound: an element read or written costs about what 16 multiply-adds of a
+// convolution do, so it is weighed as such against the serial threshold.
+double pool_work(size_t in, size_t out) { return 16.0 * (in + out); }
+// Multiply-adds x 2 of a convolution, forward or either gradient.
+double conv_work(const ConvShape& s) { return 2.0 * out_size(s) * s.kh * s.kw * s.c; }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -96,6 +101,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   return guarded(info, "convForward", [&](const Args& a) {
     ConvShape s = conv_shape(a, 4);
+    SerialIfSmall serial(conv_work(s));
     conv_forward(s, a.f32(0, in_size(s), "x"), a.f32(1, filter_size(s), "filter"), a.opt_f32(2, s.o, "bias"),
                  a.f32(3, out_size(s), "y"), (int)a.num(5, "act"), a.real(6, "alpha"));
     return info.Env().Undefined();
@@ -106,6 +112,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
 Napi::Value ConvBackwardData(const Napi::CallbackInfo& info) {
   return guarded(info, "convBackwardData", [&](const Args& a) {
     ConvShape s = conv_shape(a, 3);
+    SerialIfSmall serial(conv_work(s));
     conv_backward_data(s, a.f32(0, out_size(s), "dy"), a.f32(1, filter_size(s), "filter"), a.f32(2, in_size(s), "dx"));
     return info.Env().Undefined();
   });
@@ -115,6 +122,7 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo& info) {
 Napi::Value ConvBackwardFilter(const Napi::CallbackInfo& info) {
   return guarded(info, "convBackwardFilter", [&](const Args& a) {
     ConvShape s = conv_shape(a, 3);
+    SerialIfSmall serial(conv_work(s));
     conv_backward_filter(s, a.f32(0, in_size(s), "x"), a.f32(1, out_size(s), "dy"), a.f32(2, filter_size(s), "dfilter"));
     return info.Env().Undefined();
   });
@@ -129,6 +137,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     if ((ba != batch && ba != 1) || (bb != batch && bb != 1)) a.fail("batchA/batchB must equal batch or 1");
     size_t bias_len = info[2].IsNull() ? 0 : a.len(2, "bias");
     if (bias_len != 0 && bias_len != 1 && bias_len != (size_t)n) a.fail("bias must have 1 or n elements");
+    SerialIfSmall serial(2.0 * batch * m * n * k);
     matmul((int)batch, (int)m, (int)n, (int)k, a.f32(0, ba * m * k, "a"), ba == 1 ? 0 : m * k, a.flag(10),
            a.f32(1, bb * k * n, "b"), bb == 1 ? 0 : k * n, a.flag(11), a.opt_f32(2, bias_len, "bias"), (long)bias_len,
            a.f32(3, batch * m * n, "out"), (int)a.num(12, "act"), a.real(13, "alpha"));
@@ -141,6 +150,7 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   return guarded(info, "pool", [&](const Args& a) {
     PoolShape s = pool_shape(a, 3);
     size_t in = (size_t)s.n * s.h * s.w * s.c, out = (size_t)s.n * s.oh * s.ow * s.c;
+    SerialIfSmall serial(pool_work(in, out));
     if (a.num(0, "kind") == 0) max_pool(s, a.f32(1, in, "x"), a.f32(2, out, "y"));
     else avg_pool(s, a.f32(1, in, "x"), a.f32(2, out, "y"));
     return info.Env().Undefined();
@@ -152,6 +162,7 @@ Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "poolGrad", [&](const Args& a) {
     PoolShape s = pool_shape(a, 4);
     size_t in = (size_t)s.n * s.h * s.w * s.c, out = (size_t)s.n * s.oh * s.ow * s.c;
+    SerialIfSmall serial(pool_work(in, out));
     if (a.num(0, "kind") == 0) max_pool_grad(s, a.f32(1, in, "x"), a.f32(2, out, "dy"), a.f32(3, in, "dx"));
     else avg_pool_grad(s, a.f32(2, out, "dy"), a.f32(3, in, "dx"));
     return info.Env().Undefined();

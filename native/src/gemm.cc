@@ -18,6 +18,13 @@ namespace fm {
 static void sgemm_chunked(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                           float beta, float* c, int ldc) {
   const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
+  if (m == 1) {
+    // One row (single-image inference): a matrix-vector product reads op(b) once, where sgemm would
+    // first pack all of it (measured: a 3136 x 128 dense layer 0.39 -> ms per call under load).
+    // c = op(b)^T a; op(a)'s row is contiguous either way (lda is 1 when a is stored transposed).
+    cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? n : k, tb ? k : n, 1.f, b, ldb, a, 1, beta, c, 1);
+    return;
+  }
   constexpr int kSlice = 192;
   const int slices = k > 2 * std::max(m, n) && k > 2 * kSlice ? (k + kSlice - 1) / kSlice : 1;
   if (slices == 1) {

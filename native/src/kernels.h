@@ -24,6 +24,22 @@ struct ConvShape {
 // runtime.cc
 void tune_malloc();
 int omp_threads();
+
+// Runs one kernel call on the calling thread alone when its work (floating-point operations) is below
+// the serial threshold: waking the pool costs tens of microseconds when idle and far more when other
+// processes hold the cores, more than a small call (single-image inference, tiny layers) saves by
+// splitting. oneDNN and OpenBLAS read the thread count per call (and oneDNN bakes it into the plans
+// created under it, which are cached per shape, so a shape always runs the same way).
+class SerialIfSmall {
+ public:
+  explicit SerialIfSmall(double work);
+  ~SerialIfSmall();
+  SerialIfSmall(const SerialIfSmall&) = delete;
+  SerialIfSmall& operator=(const SerialIfSmall&) = delete;
+
+ private:
+  int restore_ = 0;
+};
 std::string onednn_version();
 std::string openblas_info();
 

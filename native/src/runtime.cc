@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <dnnl.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include "kernels.h"
 
 namespace fm {
@@ -19,6 +20,30 @@ void tune_malloc() {
 }
 
 int omp_threads() { return omp_get_max_threads(); }
+
+// Measured on the 2-core machine (single-image small-CNN latency): see native/README.md.
+// FMNIST_NATIVE_SERIAL_WORK overrides it (0 turns it off) for measuring.
+static double serial_work() {
+  static const double v = [] {
+    const char* e = std::getenv("FMNIST_NATIVE_SERIAL_WORK");
+    return e != nullptr ? std::atof(e) : 8e6;
+  }();
+  return v;
+}
+
+SerialIfSmall::SerialIfSmall(double work) {
+  if (work < serial_work() && !omp_in_parallel()) {
+    const int threads = omp_get_max_threads();
+    if (threads > 1) {
+      omp_set_num_threads(1);
+      restore_ = threads;
+    }
+  }
+}
+
+SerialIfSmall::~SerialIfSmall() {
+  if (restore_ > 0) omp_set_num_threads(restore_);
+}
 
 std::string onednn_version() {
   const dnnl_version_t* v = dnnl_version();
