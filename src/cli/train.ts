@@ -16,7 +16,7 @@ interface TrainFlags {
   model: string; config?: string; epochs?: number; batchSize?: number; lr?: number; optimizer?: OptimizerName;
   momentum?: number; nesterov?: boolean; labelSmoothing?: number; seed?: number; val?: string; scaling?: 'unit' | 'standardize';
   schedule?: TrainConfig['schedule']; earlyStopping?: number; reduceLr?: number; limitTrain?: number; limitTest?: number;
-  dataDir?: string; store?: string; backend?: 'native' | 'wasm' | 'cpu' | 'auto'; json?: boolean; quiet?: boolean; resume?: number | true;
+  dataDir?: string; store?: string; backend?: 'native' | 'wasm' | 'cpu' | 'auto'; json?: boolean; quiet?: boolean; resume?: number | true; trainEval: boolean;
   augment?: AugmentConfig; augmentClasses?: number[]; augmentCopies?: number;
 }
 
@@ -82,10 +82,10 @@ async function action(f: TrainFlags): Promise<void> {
   const progress = progressFor(f);
   const store = openStore(f.store);
   try {
-    const r = await trainRun({ store, config, resume, dataDir: f.dataDir, backend: f.backend, progress });
+    const r = await trainRun({ store, config, resume, dataDir: f.dataDir, backend: f.backend, progress, evaluateTrain: f.trainEval });
     const out = (s: string) => (f.json ? undefined : process.stdout.write(s + '\n'));
     if (f.json) {
-      process.stdout.write(JSON.stringify({ event: 'result', run: r.run.id, status: r.run.status, metrics: r.metrics, files: r.files }) + '\n');
+      process.stdout.write(JSON.stringify({ event: 'result', run: r.run.id, status: r.run.status, backend: r.backend.name, metrics: r.metrics, files: r.files }) + '\n');
       return;
     }
     if (r.run.status !== 'completed') {
@@ -134,6 +134,7 @@ export function trainCommand(): Command {
     .option('--store <dir>', 'run store folder (default ./fmnist-runs or $FMNIST_STORE)')
     .option('--backend <name>', 'native, wasm, cpu or auto (default: $FMNIST_BACKEND or auto)', backend)
     .option('--resume [run]', 'continue an interrupted run from its last checkpoint (default: the latest)', runId)
+    .option('--no-train-eval', 'skip evaluating the final model on the training split (faster on slow backends)')
     .option('--json', 'JSON lines on stdout instead of the progress display')
     .option('-q, --quiet', 'no progress display')
     .action(action);

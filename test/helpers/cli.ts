@@ -6,8 +6,8 @@ export const FMNIST = fileURLToPath(new URL('../../bin/fmnist.js', import.meta.u
 export interface CliResult { status: number | null; stdout: string; stderr: string }
 
 /** Runs the CLI to completion. */
-export function fmnist(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [FMNIST, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+export function fmnist(args: string[], env: Record<string, string> = {}, timeoutMs = 300_000): CliResult {
+  const r = spawnSync(process.execPath, [FMNIST, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +33,7 @@ export function fmnistLive(args: string[], onLine: (line: string, kill: (sig: No
 }
 
 /** The last JSON object with event 'result' in JSON-lines output. */
-export function resultOf(stdout: string): { run: number; status: string; metrics: Record<string, { accuracy: number; loss: number }> } {
+export function resultOf(stdout: string): { run: number; status: string; backend: string; metrics: Record<string, { accuracy: number; loss: number }> } {
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
   const r = lines.reverse().find((l) => l.event === 'result');
   if (!r) throw new Error(`no result line in:\n${stdout}`);
