@@ -7,7 +7,9 @@
  * tf.train.sgd, Momentum as tf.train.momentum (optionally Nesterov). Optimizer state lives in private
  * Float32Arrays; parameters get a fresh array each step (never written in place, since `dataSync()`
  * callers may hold the old one). `getWeights()` / `setWeights()` use tfjs's names and order
- * (`iter`, then `<var>/m`, `<var>/v`, or `<var>/momentum`), so they round-trip the full state.
+ * (`iter`, then `<var>/m`, `<var>/v`, or `<var>/momentum`), so they round-trip the full state. As in
+ * tfjs, state belongs to a variable by its position in the update, not by its name: a model rebuilt
+ * in the same process gets new variable names and must still continue from a restored checkpoint.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -47,8 +49,8 @@ function checkPositive(name: string, value: number, allowZero = false): void {
 
 /** Shared plumbing: walks the gradients, swaps in each variable's updated values, manages state. */
 abstract class NativeOptimizer extends tf.Optimizer {
-  /** Per-variable state arrays, by variable name (in order of first update). */
-  protected readonly slots = new Map<string, Float32Array[]>();
+  /** Per-variable state arrays in the order variables are updated, with each one's latest name. */
+  protected slots: { name: string; state: Float32Array[] }[] = [];
   private exported: tf.Tensor[] = [];
 
   constructor(public learningRate: number) {
@@ -71,6 +73,7 @@ abstract class NativeOptimizer extends tf.Optimizer {
       ? variableGradients.map((g) => [g.name, g.tensor] as const)
       : Object.entries(variableGradients);
     this.beforeStep();
+    let position = 0;
     for (const [name, grad] of entries) {
       const variable = tf.engine().registeredVariables[name];
       if (variable == null || grad == null) continue;
@@ -79,10 +82,15 @@ abstract class NativeOptimizer extends tf.Optimizer {
       if (g.length !== param.length) {
         throw new Error(`native optimizer: gradient of ${name} has ${g.length} values, the variable ${param.length}`);
       }
-      let state = this.slots.get(name);
-      if (!state) this.slots.set(name, (state = this.slotNames.map(() => new Float32Array(param.length))));
+      const slot = (this.slots[position] ??= { name, state: this.slotNames.map(() => new Float32Array(param.length)) });
+      if (slot.state.some((a) => a.length !== param.length)) {
+        throw new Error(`native optimizer: the state of variable #${position} (${slot.name}) has ${slot.state[0].length} values, ` +
+          `but ${name} there has ${param.length}: restored state from another model?`);
+      }
+      slot.name = name;
+      position++;
       const out = alloc(param.length);
-      this.update(param, g, state, out);
+      this.update(param, g, slot.state, out);
       const next = tf.tensor(out, variable.shape, 'float32');
       variable.assign(next);
       next.dispose();
@@ -98,7 +106,7 @@ abstract class NativeOptimizer extends tf.Optimizer {
     this.releaseExported();
     const weights: NamedTensor[] = [await this.saveIterations()];
     this.slotNames.forEach((slot, i) => {
-      for (const [name, state] of this.slots) {
+      for (const { name, state } of this.slots) {
         const variable = tf.engine().registeredVariables[name];
         const shape = variable ? variable.shape : [state[i].length];
         weights.push({ name: `${name}/${slot}`, tensor: tf.tensor(state[i].slice(), shape, 'float32') });
@@ -115,20 +123,18 @@ abstract class NativeOptimizer extends tf.Optimizer {
       throw new Error(`native optimizer: setWeights got ${rest.length} state tensors after 'iter', ` +
         `expected a multiple of ${this.slotNames.length} (${this.slotNames.join(', ') || 'none'})`);
     }
-    const slots = new Map<string, Float32Array[]>();
+    const slots: { name: string; state: Float32Array[] }[] = [];
     this.slotNames.forEach((slot, i) => {
-      for (const { name, tensor } of rest.slice(i * perSlot, (i + 1) * perSlot)) {
+      rest.slice(i * perSlot, (i + 1) * perSlot).forEach(({ name, tensor }, position) => {
         const suffix = `/${slot}`;
         if (!name.endsWith(suffix)) {
           throw new Error(`native optimizer: setWeights expected a '${suffix}' weight at this position, got '${name}'`);
         }
-        const variableName = name.slice(0, -suffix.length);
-        if (!slots.has(variableName)) slots.set(variableName, []);
-        slots.get(variableName)![i] = Float32Array.from(tensor.dataSync() as Float32Array);
-      }
+        slots[position] ??= { name: name.slice(0, -suffix.length), state: [] };
+        slots[position].state[i] = Float32Array.from(tensor.dataSync() as Float32Array);
+      });
     });
-    this.slots.clear();
-    for (const [name, state] of slots) this.slots.set(name, state);
+    this.slots = slots;
     this.afterRestore();
   }
 
@@ -141,7 +147,7 @@ abstract class NativeOptimizer extends tf.Optimizer {
 
   override dispose(): void {
     this.releaseExported();
-    this.slots.clear();
+    this.slots = [];
     super.dispose();
   }
 }
