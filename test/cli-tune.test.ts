@@ -137,8 +137,12 @@ test('a 4-trial study: every trial trains a stored run with its parameters; stud
 });
 
 test('Ctrl-C hands the trial in flight back; the same command resumes without redoing a finished trial', async () => {
+  // Three epochs, so that a Ctrl-C sent after a trial's first epoch always lands before its last.
+  const file = join(root, 'resume.yaml');
+  writeFileSync(file, readFileSync(join(root, 'study.yaml'), 'utf8').replace('epochs: 2', 'epochs: 3'));
+  const cmd = tune('resume').map((a) => (a === join(root, 'study.yaml') ? file : a));
   let finishedBefore = 0;
-  const first = await fmnistLive([...tune('resume'), '-v'], (line, kill) => {
+  const first = await fmnistLive([...cmd, '-v'], (line, kill) => {
     const e = JSON.parse(line);
     if (e.event === 'trial') finishedBefore++;
     if (e.event === 'epoch' && finishedBefore >= 1 && e.epoch === 1) kill('SIGINT');
@@ -153,7 +157,7 @@ test('Ctrl-C hands the trial in flight back; the same command resumes without re
   assert.equal(copy.state, 'waiting');
   assert.deepEqual(copy.params, requeued.params);
 
-  const second = fmnist(tune('resume'));
+  const second = fmnist(cmd);
   assert.equal(second.status, 0, second.stderr);
   const ran = jsonLines(second.stdout).filter((e) => e.event === 'trial').map((e) => e.number);
   for (const t of done) assert.ok(!ran.includes(t.number), `trial ${t.number} was run again`);

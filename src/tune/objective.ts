@@ -56,6 +56,9 @@ export function studyObjective(o: StudyObjectiveOptions): Objective {
         values.push(v);
         o.onEpoch?.(trial, e, v);
         await trial.report(e.epoch, v); // throws TrialPruned when the pruner stops the trial
+        // Let a pending Ctrl-C be seen before the trainer's end-of-epoch stop check: short epochs
+        // may end before the trainer's own periodic pause.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       },
     });
     if (r.run.status !== 'completed') {
