@@ -170,7 +170,13 @@ async function action(f: TuneFlags): Promise<void> {
     const { ran } = await runWorker({
       storage: store, study, space: parsed.space, sampler, pruner, trials: def.trials, seed: def.seed, heartbeatMs, staleMs,
       objective: async (params, trial) => {
-        if (interrupted) return quitAfterChildren(130);
+        // A Ctrl-C that came while the last trial was finishing is only seen now (no event-loop turn
+        // in between): hand back the trial just claimed instead of starting it.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (interrupted) {
+          await store.requeueTrial(trial.id, 'interrupted (Ctrl-C) before it started');
+          return quitAfterChildren(130);
+        }
         inTrial = true;
         try {
           return await objective(params, trial);
