@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createNativeOptimizer, type FusedOptimizerParams } from './native/optimizer.ts';
+import { nativeBatchNormTraining, type BatchNormTraining } from './native/batchnorm.ts';
 
 export const BACKENDS = ['native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -77,3 +78,13 @@ export function createFusedOptimizer(name: 'adam' | 'sgd', params: FusedOptimize
   return createNativeOptimizer(name, params);
 }
 export type { FusedOptimizerParams };
+
+/**
+ * Batch-norm of a training batch (statistics from the batch itself) as one forward and one backward
+ * kernel, when the current backend has them (native); otherwise undefined and the caller composes
+ * it from tfjs ops.
+ */
+export function batchNormInTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): BatchNormTraining | undefined {
+  return nativeBatchNormTraining(x, scale, offset, epsilon);
+}
+export type { BatchNormTraining };

@@ -12,6 +12,7 @@
  * spec always yields the same weight names.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalization } from './batch-norm.ts';
 import { INPUT_SHAPES, needsProjection, pair } from './shapes.ts';
 import { DEFAULTS, type Activation, type LayerSpec, type ModelSpec, type Regularizer, type ResidualLayer } from './types.ts';
 import { validateSpec } from './validate.ts';
@@ -79,7 +80,7 @@ function conv(
 }
 
 function batchNorm(x: Tensor, name: string, momentum?: number, epsilon?: number): Tensor {
-  return tfl.layers.batchNormalization({
+  return batchNormalization({
     name,
     axis: -1,
     momentum: momentum ?? DEFAULTS.batchNormMomentum,

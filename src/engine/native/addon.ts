@@ -33,6 +33,10 @@ export interface NativeAddon {
   reduce(op: number, x: F32, out: F32, outer: number, mid: number, inner: number): void;
   softmax(logits: F32, y: F32, rows: number, cols: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: Nullable<F32>, scale: Nullable<F32>, eps: number, y: F32): void;
+  batchNormTrain(x: F32, scale: Nullable<F32>, offset: Nullable<F32>, eps: number, y: F32, mean: F32, variance: F32): void;
+  batchNormTrainGrad(
+    dy: F32, x: F32, mean: F32, variance: F32, scale: Nullable<F32>, eps: number, dx: F32, dscale: F32, doffset: F32,
+  ): void;
   adam(
     param: F32, grad: F32, m: F32, v: F32, out: F32, lr: number, beta1: number, beta2: number,
     oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number,

@@ -11,6 +11,7 @@ import { poolKernels } from './kernels/pool.ts';
 import { eltwiseKernels } from './kernels/eltwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { tileKernels } from './kernels/tile.ts';
+import { batchNormKernels } from './kernels/batchnorm.ts';
 import { installTrainingPaths } from './gradients.ts';
 import { noteHandedOut, noteStored, recycle } from './storage.ts';
 
@@ -49,7 +50,7 @@ let registered = false;
 
 export function registerNativeBackend(): void {
   if (registered) return;
-  const native = [...convKernels(), ...matmulKernels(), ...poolKernels(), ...eltwiseKernels(), ...reduceKernels(), ...tileKernels()];
+  const native = [...convKernels(), ...matmulKernels(), ...poolKernels(), ...eltwiseKernels(), ...reduceKernels(), ...tileKernels(), ...batchNormKernels()];
   const nativeNames = new Set(native.map((k) => k.kernelName));
   tf.registerBackend(BACKEND_NAME, () => new NativeStorageBackend(), 0);
   for (const kernel of tf.getKernelsForBackend('cpu')) {

@@ -1,0 +1,92 @@
+/**
+ * Batch-norm's training step on the native backend (two fused kernels through the model builder's
+ * BatchNormalization): gradients by finite differences, and the layer's output, gradients and
+ * moving statistics against tfjs-layers' own BatchNormalization on the cpu backend.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormInTraining } from '../src/engine/index.ts';
+import { batchNormalization } from '../src/models/batch-norm.ts';
+import { SKIP, useNative, input, randomValues, countNativeCalls, maxAbsDiff, type Input } from './engine-native-support.ts';
+
+/** One training-mode call of a BN layer with given weights; returns y, dx, dgamma, dbeta and the moving stats after. */
+function layerStep(make: typeof batchNormalization, backend: string, x: Input, weights: Input[], momentum: number) {
+  const previous = tf.getBackend();
+  tf.setBackend(backend);
+  try {
+    const layer = make({ axis: -1, momentum, epsilon: 1e-3 });
+    layer.build(x.shape);
+    layer.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+    const xt = tf.tensor(x.values, x.shape);
+    const w = tf.tensor(randomValues(x.values.length, 5), x.shape);
+    const [gamma, beta] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+    let y: Float32Array = new Float32Array();
+    const { grads: g } = tf.variableGrads(() => {
+      const r = layer.apply(xt, { training: true }) as tf.Tensor;
+      y = Float32Array.from(r.dataSync() as Float32Array);
+      return tf.sum(tf.mul(r, w)) as tf.Scalar;
+    }, layer.trainableWeights.map((v) => v.read() as tf.Variable));
+    const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(layer.apply(xi, { training: true }) as tf.Tensor, w)))(xt);
+    const stats = layer.getWeights().map((t) => Float32Array.from(t.dataSync() as Float32Array));
+    const out = {
+      y, dx: Float32Array.from(dx.dataSync() as Float32Array),
+      dgamma: Float32Array.from(g[gamma.name].dataSync() as Float32Array), dbeta: Float32Array.from(g[beta.name].dataSync() as Float32Array),
+      movingMean: stats[2], movingVariance: stats[3],
+    };
+    for (const v of layer.weights) (v.read() as tf.Variable).dispose();
+    return out;
+  } finally {
+    tf.setBackend(previous);
+  }
+}
+
+describe('batch-norm training kernels', { skip: SKIP }, () => {
+  before(useNative);
+
+  it('the fused gradient matches finite differences (x, scale, offset)', () => {
+    const x = input([3, 5, 3, 7], 40), scale = input([7], 41, 0.5, 1.5), offset = input([7], 42);
+    const w = randomValues(x.values.length, 43);
+    const loss = (xv: Float32Array, sv: Float32Array, ov: Float32Array) => tf.tidy(() => {
+      const r = batchNormInTraining(tf.tensor(xv, x.shape), tf.tensor(sv, [7]), tf.tensor(ov, [7]), 1e-3)!;
+      const y = r.y.dataSync();
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += y[i] * w[i];
+      return s;
+    });
+    const analytic = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.mul(batchNormInTraining(a, b, c, 1e-3)!.y, tf.tensor(w, x.shape))))(
+      [tf.tensor(x.values, x.shape), tf.tensor(scale.values, [7]), tf.tensor(offset.values, [7])]).map((t) => t.dataSync().slice()));
+    const all = [x.values, scale.values, offset.values];
+    all.forEach((values, k) => {
+      for (const idx of randomValues(10, 44 + k, 0, values.length).map(Math.floor)) {
+        const saved = values[idx];
+        values[idx] = saved + 1e-2;
+        const up = loss(all[0], all[1], all[2]);
+        values[idx] = saved - 1e-2;
+        const down = loss(all[0], all[1], all[2]);
+        values[idx] = saved;
+        const fd = (up - down) / 2e-2, an = analytic[k][idx];
+        const err = Math.abs(fd - an) / Math.max(1, Math.abs(fd), Math.abs(an));
+        assert.ok(err < 3e-2, `input ${k}[${idx}]: analytic ${an} vs finite difference ${fd}`);
+      }
+    });
+  });
+
+  it("the layer's training step equals tfjs-layers' BatchNormalization on cpu, moving statistics included", async () => {
+    for (const shape of [[4, 6, 5, 3], [1, 3, 3, 8], [9, 12]]) {
+      const c = shape[shape.length - 1];
+      const x = input(shape, 50 + c, -2, 3);
+      const weights = [input([c], 51, 0.5, 1.5), input([c], 52), input([c], 53), input([c], 54, 0.5, 2)];
+      const ref = layerStep((cfg) => tfl.layers.batchNormalization(cfg), 'cpu', x, weights, 0.9);
+      const { result: ours, calls } = await countNativeCalls(() => layerStep(batchNormalization, 'native', x, weights, 0.9));
+      assert.ok((calls.batchNormTrain ?? 0) > 0 && (calls.batchNormTrainGrad ?? 0) > 0, `fused kernels ran: ${JSON.stringify(calls)}`);
+      for (const k of ['y', 'dx', 'dgamma', 'dbeta', 'movingMean', 'movingVariance'] as const) {
+        const scale = Math.max(1, ...Array.from(ref[k], Math.abs));
+        const diff = maxAbsDiff(ours[k], ref[k]);
+        assert.ok(diff <= 1e-4 * scale, `[${shape}] ${k}: max abs diff ${diff} (native fused vs tfjs on cpu)`);
+      }
+    }
+  });
+});
