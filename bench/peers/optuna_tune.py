@@ -1,6 +1,6 @@
 """Optuna's samplers on the synthetic objectives of src/tune/synthetic.ts, for `npm run bench -- tuning`.
 
-Usage: optuna_tune.py --objectives branin,hartmann6 --samplers random,tpe,tpe-mv --seeds 20 --trials 60
+Usage: optuna_tune.py --objectives branin,hartmann6 --samplers random,tpe,tpe-mv --seeds 20 [--first-seed 0] --trials 60
 Prints one JSON object: {"version": ..., "results": {objective: {sampler: {"best": [per seed], "seconds": s}}}}.
 The spaces and functions mirror synthetic.ts exactly (same names, bounds, log scales, steps, conditions).
 """
@@ -82,6 +82,7 @@ def main():
     ap.add_argument("--objectives", default=",".join(OBJECTIVES))
     ap.add_argument("--samplers", default="random,tpe,tpe-mv")
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--trials", type=int, default=60)
     args = ap.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -94,7 +95,7 @@ def main():
         for name in args.samplers.split(","):
             start = time.perf_counter()
             best = []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 study = optuna.create_study(direction="minimize", sampler=make_sampler(name, seed))
                 study.optimize(OBJECTIVES[obj], n_trials=args.trials)
                 best.append(study.best_value)
