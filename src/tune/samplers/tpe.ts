@@ -49,7 +49,7 @@ export function defaultGamma(n: number): number {
   return Math.min(Math.ceil(0.1 * n), 25);
 }
 
-/** A finished trial with the key it is ranked by (smaller is better), in trial order. */
+/** A finished trial and whether it ranks among the best γ(n) ("below"). */
 interface Ranked {
   trial: Trial;
   below: boolean;
