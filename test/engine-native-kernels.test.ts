@@ -65,6 +65,8 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
       // one row (single-image inference takes a matrix-vector path), every transpose, batched, long k
       [[1, 7], [7, 3], false, false], [[7, 1], [7, 3], true, false], [[1, 7], [3, 7], false, true],
       [[7, 1], [3, 7], true, true], [[3, 1, 7], [3, 7, 4], false, false], [[1, 3136], [3136, 128], false, false],
+      // a long reduction small enough to run on one thread, where it is accumulated in slices
+      [[2, 3136], [3136, 16], false, false], [[3136, 3], [16, 3136], true, true],
     ];
     cases.forEach(([as, bs, ta, tb], i) => {
       const a = input(as, 70 + i), b = input(bs, 80 + i);

@@ -11,58 +11,29 @@
 
 namespace fm {
 
-// OpenBLAS 0.3.21 (Zen kernels) is slow when the reduction is much longer than the result: a dense
-// layer's forward pass, 128 x 3136 x 128, ran at 11 GFLOP/s on one core. Accumulating slices of the
-// reduction into C measured 32 GFLOP/s for slices of 128-192 or 384-392 columns but 11-16 for 256-320
-// or 512 (consistently, tmp benchmark of OpenBLAS alone), so long reductions run in slices of <= 192.
+// OpenBLAS 0.3.21 (Zen kernels) on ONE thread is slow when the reduction is much longer than the
+// result (256 x 784 x 256: 11.8 GFLOP/s), and faster when the reduction is accumulated in slices of
+// <= 192 (16.4). With two threads its own partitioning is much faster than either (61 GFLOP/s; 65
+// against 37 for the small CNN's 128 x 3136 x 128 dense layer, where spreading the slices over the
+// threads had been the rule), so slicing is for one thread only (small calls, see SerialIfSmall).
 static void sgemm_chunked(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                           float beta, float* c, int ldc) {
   const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
   if (m == 1) {
     // One row (single-image inference): a matrix-vector product reads op(b) once, where sgemm would
-    // first pack all of it (measured: a 3136 x 128 dense layer 0.39 -> ms per call under load).
+    // first pack all of it (the small CNN's 3136 x 128 dense layer: 0.39 ms a call before, under load).
     // c = op(b)^T a; op(a)'s row is contiguous either way (lda is 1 when a is stored transposed).
     cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? n : k, tb ? k : n, 1.f, b, ldb, a, 1, beta, c, 1);
     return;
   }
   constexpr int kSlice = 192;
-  const int slices = k > 2 * std::max(m, n) && k > 2 * kSlice ? (k + kSlice - 1) / kSlice : 1;
-  if (slices == 1) {
-    cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
-    return;
-  }
-  // Column k0 of op(a) and row k0 of op(b).
-  // Slices start at multiples of 192 columns, keeping op(a)'s slices as aligned as a itself.
-  auto slice = [&](int s, float* dst, float slice_beta) {
-    const int k0 = s * kSlice, k1 = std::min(k, k0 + kSlice);
+  const bool slice = omp_get_max_threads() == 1 && k > 2 * std::max(m, n) && k > 2 * kSlice;
+  for (int k0 = 0; k0 < k; k0 += slice ? kSlice : k) {
+    const int k1 = slice ? std::min(k, k0 + kSlice) : k;
+    // Column k0 of op(a) and row k0 of op(b); later slices accumulate onto C.
     cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k1 - k0, 1.f, ta ? a + (long)k0 * lda : a + k0, lda,
-                tb ? b + k0 : b + (long)k0 * ldb, ldb, slice_beta, dst, n);
-  };
-  // One parallel region over the slices (OpenBLAS runs single-threaded inside it), each thread into
-  // its own result, summed at the end: many small multi-threaded calls cost a fork/join each.
-  const int threads = std::min(omp_get_max_threads(), slices);
-
-  std::vector<float> partial((size_t)std::max(0, threads - 1) * m * n);
-  std::vector<float> own((size_t)m * n);
-  for (int i = 0; i < m; ++i) std::memcpy(own.data() + (size_t)i * n, c + (size_t)i * ldc, sizeof(float) * n);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    float* dst = t == 0 ? own.data() : partial.data() + (size_t)(t - 1) * m * n;
-    bool first = true;
-#pragma omp for schedule(static)
-    for (int s = 0; s < slices; ++s) {
-      slice(s, dst, first ? (t == 0 ? beta : 0.f) : 1.f);
-      first = false;
-    }
-    if (first && t > 0) std::fill(dst, dst + (size_t)m * n, 0.f);  // a thread without slices
+                tb ? b + k0 : b + (long)k0 * ldb, ldb, k0 == 0 ? beta : 1.f, c, ldc);
   }
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j) {
-      float v = own[(size_t)i * n + j];
-      for (int t = 1; t < threads; ++t) v += partial[(size_t)(t - 1) * m * n + (size_t)i * n + j];
-      c[(size_t)i * ldc + j] = v;
-    }
 }
 
 // OpenBLAS 0.3.21 stays about 2x slower on these shapes for the whole process unless its first call
