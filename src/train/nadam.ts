@@ -12,17 +12,14 @@
  *
  * State is the iteration count and, per variable, m and v. Π_t is a function of the count alone,
  * so it is recomputed rather than stored, which keeps getWeights()/setWeights() exact (Keras's
- * order: iterations, every m, every v). Moments are matched to variables by position, as tfjs's
- * own optimizers do.
+ * order: iterations, every m, every v; the plumbing is MomentOptimizer's).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MomentOptimizer, type NamedTensor } from './moment-optimizer.ts';
 
 /** Keras's schedule constants. */
 const DECAY_BASE = 0.96;
 const DEFAULT_SCHEDULE_DECAY = 0.004;
-
-interface Slot { originalName: string; variable: tf.Variable }
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 export interface NadamConfig {
   learningRate: number;
@@ -32,37 +29,26 @@ export interface NadamConfig {
   scheduleDecay: number;
 }
 
-export class NadamOptimizer extends tf.Optimizer {
+export class NadamOptimizer extends MomentOptimizer {
   static get className(): string {
     return 'Nadam';
   }
 
-  private m: Slot[] = [];
-  private v: Slot[] = [];
   /** Π_t for t = iterations, kept in float64 and always equal to momentumProduct(iterations). */
   private product = 1;
 
   constructor(
-    public learningRate: number,
+    learningRate: number,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
     readonly scheduleDecay = DEFAULT_SCHEDULE_DECAY,
   ) {
-    super();
-    const check = (name: string, value: number, ok: boolean, expected: string) => {
-      if (!ok) throw new Error(`Nadam: ${name} must be ${expected}, got ${value}`);
-    };
-    check('learningRate', learningRate, Number.isFinite(learningRate) && learningRate >= 0, 'a finite number ≥ 0');
-    check('beta1', beta1, beta1 >= 0 && beta1 < 1, 'in [0, 1)');
-    check('beta2', beta2, beta2 >= 0 && beta2 < 1, 'in [0, 1)');
-    check('epsilon', epsilon, epsilon > 0, '> 0');
-    check('scheduleDecay', scheduleDecay, scheduleDecay >= 0, '≥ 0');
-  }
-
-  setLearningRate(lr: number): void {
-    if (!Number.isFinite(lr) || lr < 0) throw new Error(`Nadam: learningRate must be a finite number ≥ 0, got ${lr}`);
-    this.learningRate = lr;
+    super(learningRate);
+    this.check('beta1', beta1, beta1 >= 0 && beta1 < 1, 'in [0, 1)');
+    this.check('beta2', beta2, beta2 >= 0 && beta2 < 1, 'in [0, 1)');
+    this.check('epsilon', epsilon, epsilon > 0, '> 0');
+    this.check('scheduleDecay', scheduleDecay, scheduleDecay >= 0, '≥ 0');
   }
 
   /** μ_t of the momentum schedule. */
@@ -78,9 +64,6 @@ export class NadamOptimizer extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const named = Array.isArray(variableGradients)
-      ? variableGradients
-      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     const t = this.iterations + 1;
     const mu = this.momentumAt(t);
     const muNext = this.momentumAt(t + 1);
@@ -88,57 +71,20 @@ export class NadamOptimizer extends tf.Optimizer {
     const gradCoef = (1 - mu) / (1 - product);
     const momentCoef = muNext / (1 - product * muNext);
     const vCorrection = 1 - this.beta2 ** t;
-    tf.tidy(() => {
-      named.forEach(({ name, tensor: g }, i) => {
-        const value = tf.engine().registeredVariables[name];
-        if (!value) throw new Error(`Nadam: no variable named '${name}' is registered`);
-        this.m[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        this.v[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        if (g == null) return;
-        const m = tf.add(tf.mul(this.m[i].variable, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(this.v[i].variable, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        this.m[i].variable.assign(m);
-        this.v[i].variable.assign(v);
-        const mBar = tf.add(tf.mul(g, gradCoef), tf.mul(m, momentCoef));
-        const denom = tf.add(tf.sqrt(tf.div(v, vCorrection)), this.epsilon);
-        value.assign(tf.sub(value, tf.mul(tf.div(mBar, denom), this.learningRate)));
-      });
+    this.forEachGradient(variableGradients, (value, g, mVar, vVar) => {
+      const m = tf.add(tf.mul(mVar, this.beta1), tf.mul(g, 1 - this.beta1));
+      const v = tf.add(tf.mul(vVar, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      mVar.assign(m);
+      vVar.assign(v);
+      const mBar = tf.add(tf.mul(g, gradCoef), tf.mul(m, momentCoef));
+      const denom = tf.add(tf.sqrt(tf.div(v, vCorrection)), this.epsilon);
+      value.assign(tf.sub(value, tf.mul(tf.div(mBar, denom), this.learningRate)));
     });
     this.product = product;
     this.incrementIterations();
   }
 
-  override dispose(): void {
-    tf.dispose([...this.m, ...this.v].map((s) => s.variable));
-    this.m = [];
-    this.v = [];
-  }
-
-  override async getWeights(): Promise<NamedTensor[]> {
-    const slots = [...this.m, ...this.v].map((s) => ({ name: s.originalName, tensor: s.variable as tf.Tensor }));
-    return [await this.saveIterations(), ...slots];
-  }
-
-  /** Restores the state from getWeights()'s list; the tensors are copied, the caller keeps its own. */
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    if (weightValues.length === 0 || weightValues.length % 2 !== 1) {
-      throw new Error(`Nadam.setWeights: expected the iteration count then m and v per variable (an odd count), got ${weightValues.length} tensors`);
-    }
-    const slots = await this.extractIterations(weightValues);
-    if (!Number.isInteger(this.iterations) || this.iterations < 0) {
-      throw new Error(`Nadam.setWeights: the iteration count must be an integer ≥ 0, got ${this.iterations}`);
-    }
-    const n = slots.length / 2;
-    slots.slice(0, n).forEach((s, i) => {
-      const v = slots[n + i];
-      if (!s.tensor.shape.every((d, k) => d === v.tensor.shape[k]) || s.tensor.rank !== v.tensor.rank) {
-        throw new Error(`Nadam.setWeights: '${s.name}' has shape [${s.tensor.shape}] but '${v.name}' has [${v.tensor.shape}]`);
-      }
-    });
-    this.dispose();
-    const copy = (s: NamedTensor): Slot => ({ originalName: s.name, variable: tf.tidy(() => tf.clone(s.tensor).variable(false)) });
-    this.m = slots.slice(0, n).map(copy);
-    this.v = slots.slice(n).map(copy);
+  protected override restored(): void {
     this.product = this.momentumProduct(this.iterations);
   }
 

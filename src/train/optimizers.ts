@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as engine from '../engine/index.ts';
 import { DEFAULT_LR, type OptimizerConfig } from './config.ts';
+import { AdamaxOptimizer } from './adamax.ts';
 import { NadamOptimizer } from './nadam.ts';
 
 /** Keras's epsilon default (tfjs uses its backend epsilon otherwise). */
@@ -29,7 +30,8 @@ export function createOptimizer(c: OptimizerConfig): tf.Optimizer {
     case 'rmsprop': return tf.train.rmsprop(lr, c.rho ?? 0.9, c.momentum ?? 0, eps);
     case 'adagrad': return tf.train.adagrad(lr, 0.1);
     case 'adadelta': return tf.train.adadelta(lr, c.rho ?? 0.95, eps);
-    case 'adamax': return tf.train.adamax(lr, beta1, beta2, eps, 0);
+    // ours, not tf.train.adamax: same numbers, but its state can be checkpointed
+    case 'adamax': return new AdamaxOptimizer(lr, beta1, beta2, eps);
   }
 }
 
