@@ -55,7 +55,7 @@ export function studyObjective(o: StudyObjectiveOptions): Objective {
         if (v === undefined) throw new Error(`epoch ${e.epoch} has no ${o.setup.metric}: the run has no validation data`);
         values.push(v);
         o.onEpoch?.(trial, e, v);
-        await trial.report(e.epoch, v); // throws TrialPruned when the pruner stops the trial
+        await trial.report(e.epoch, v, e.epoch === config.epochs); // throws TrialPruned when the pruner stops the trial
         // Let a pending Ctrl-C be seen before the trainer's end-of-epoch stop check: short epochs
         // may end before the trainer's own periodic pause.
         await new Promise<void>((resolve) => setImmediate(resolve));

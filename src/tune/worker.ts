@@ -26,8 +26,12 @@ export interface TrialHandle {
   readonly id: number;
   readonly number: number;
   readonly params: Params;
-  /** Stores the value for this step, then asks the pruner; throws TrialPruned when it says stop. */
-  report(step: number, value: number): Promise<void>;
+  /**
+   * Stores the value for this step, then asks the pruner; throws TrialPruned when it says stop. The
+   * last step (`last`) is only stored: pruning a trial that has finished would save nothing and
+   * throw its result away.
+   */
+  report(step: number, value: number, last?: boolean): Promise<void>;
   setRun(runId: number): Promise<void>;
 }
 
@@ -116,11 +120,11 @@ async function runTrial(o: WorkerOptions, trial: StoredTrial, needsParams: boole
     id: trial.id,
     number: trial.number,
     params,
-    async report(step, v) {
+    async report(step, v, lastStep = false) {
       if (!Number.isInteger(step) || step < 0) throw new Error(`trial ${trial.number}: report step must be a whole number ≥ 0, got ${step}`);
       await storage.reportIntermediate(trial.id, step, v);
       last = v;
-      if (!o.pruner) return;
+      if (!o.pruner || lastStep) return;
       const trials = await storage.listTrials(study.id);
       const me = trials.find((t) => t.id === trial.id)!;
       if (o.pruner.shouldPrune(me, step, trials, study.direction)) {

@@ -203,24 +203,31 @@ export function studyStorageContract(kind: string, open: () => Store): void {
     assert.deepEqual((await s.listTrials(twin.id)).map((t) => t.params), first.slice(0, 2).map((t) => t.params));
   }));
 
-  test(`${kind}: runWorker prunes, fails errors and NaN, and still ends at the budget`, () => withStores(1, async (s) => {
+  test(`${kind}: runWorker prunes (never at the last step), fails errors and NaN, and still ends at the budget`, () => withStores(1, async (s) => {
     const st = await s.createStudy(uniq('outcomes'), 'minimize', {});
-    const xs = [1, 4, 2, 3, -1];
+    const xs = [1, 4, 2, 3, -1, -3];
     const sampler: Sampler = { name: 'fixed', sample: (ctx) => ({ x: xs[ctx.trialNumber] }) };
     const objective: Objective = async (params, trial) => {
       if (params.x === 2) throw new Error('diverged at epoch 1');
       if (params.x === 3) return NaN;
       if (params.x === -1) await trial.report(0.5, 1);
+      if (params.x === -3) {
+        // above the pruner's limit at step 2, but step 2 is the trial's last: it completes
+        await trial.report(1, 30);
+        await trial.report(2, 25, true);
+        return 25;
+      }
       return quadratic()(params, trial);
     };
     const done: string[] = [];
     const res = await runWorker({
-      storage: s, study: st, space: SPACE, sampler, pruner: thresholdPruner(5, 2), trials: 5, seed: 1, objective,
+      storage: s, study: st, space: SPACE, sampler, pruner: thresholdPruner(5, 2), trials: 6, seed: 1, objective,
       onTrial: (t) => done.push(`${t.number}:${t.state}`),
     });
-    assert.deepEqual(res, { ran: 5 });
-    assert.deepEqual(done, ['0:complete', '1:pruned', '2:failed', '3:failed', '4:failed']);
-    const [ok, pruned, err, nan, badStep] = await s.listTrials(st.id);
+    assert.deepEqual(res, { ran: 6 });
+    assert.deepEqual(done, ['0:complete', '1:pruned', '2:failed', '3:failed', '4:failed', '5:complete']);
+    const [ok, pruned, err, nan, badStep, finished] = await s.listTrials(st.id);
+    assert.equal(finished.value, 25);
     assert.equal(ok.value, 0);
     // x = 4: step 1 reports 9 + 2 = 11, step 2 reports 10 > 5: pruned there, keeping 10.
     assert.equal(pruned.value, 10);
