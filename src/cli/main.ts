@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { FMNIST_LAB_VERSION } from '../pipeline/versions.ts';
 import { augmentCommand } from './augment.ts';
 import { dataCommand } from './data.ts';
+import { ensembleCommand } from './ensemble.ts';
 import { modelsCommand } from './models.ts';
 import { predictCommand } from './predict.ts';
 import { evalCommand, runsCommand } from './runs.ts';
@@ -19,7 +20,7 @@ export function program(): Command {
     .description('train, evaluate and compare neural-network classifiers on Fashion-MNIST')
     .version(FMNIST_LAB_VERSION)
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand()]) p.addCommand(c);
+  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand(), ensembleCommand()]) p.addCommand(c);
   return p;
 }
 

@@ -12,7 +12,7 @@ import { trainRun } from '../pipeline/train-run.ts';
 import { augment, backend, classList, fraction, int, positiveNumber, progressFor, runId, schedule } from './options.ts';
 
 
-interface TrainFlags {
+export interface TrainFlags {
   model: string; config?: string; epochs?: number; batchSize?: number; lr?: number; optimizer?: OptimizerName;
   momentum?: number; nesterov?: boolean; labelSmoothing?: number; seed?: number; val?: string; scaling?: 'unit' | 'standardize';
   schedule?: TrainConfig['schedule']; earlyStopping?: number; reduceLr?: number; limitTrain?: number; limitTest?: number;
@@ -106,10 +106,9 @@ async function action(f: TrainFlags): Promise<void> {
   }
 }
 
-export function trainCommand(): Command {
-  return new Command('train')
-    .description('train a model on Fashion-MNIST, evaluate it on the test set and store the run')
-    .option('-m, --model <name|file>', 'zoo model name or spec file (.json/.yaml)', DEFAULT_MODEL)
+/** The options that configFromFlags turns into a TrainConfig (besides --model and --seed); `fmnist ensemble` shares them. */
+export function addConfigOptions(c: Command): Command {
+  return c
     .option('--config <file>', 'training config JSON (fields of TrainConfig); flags override it')
     .option('-e, --epochs <n>', 'epochs', int(1))
     .option('-b, --batch-size <n>', 'batch size', int(1))
@@ -118,7 +117,6 @@ export function trainCommand(): Command {
     .option('--momentum <m>', 'momentum (sgd, rmsprop)', fraction)
     .option('--nesterov', 'Nesterov momentum (sgd)')
     .option('--label-smoothing <s>', 'label smoothing', fraction)
-    .option('--seed <n>', 'random seed', int(0))
     .option('--val <split>', 'validation split: fraction (stratified), per-class:N, first:N or none')
     .addOption(new Option('--scaling <how>', 'pixel scaling').choices(['unit', 'standardize']))
     .option('--schedule <s>', 'LR schedule: constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR]', schedule)
@@ -129,7 +127,15 @@ export function trainCommand(): Command {
     .option('--augment-classes <list>', 'augment only these classes (e.g. 2,6)', classList)
     .option('--augment-copies <n>', 'expand the training set once by N augmented copies instead of augmenting each batch', int(1))
     .option('--limit-train <n>', 'use only the first N training images', int(1))
-    .option('--limit-test <n>', 'use only the first N test images', int(1))
+    .option('--limit-test <n>', 'use only the first N test images', int(1));
+}
+
+export function trainCommand(): Command {
+  const c = new Command('train')
+    .description('train a model on Fashion-MNIST, evaluate it on the test set and store the run')
+    .option('-m, --model <name|file>', 'zoo model name or spec file (.json/.yaml)', DEFAULT_MODEL);
+  return addConfigOptions(c)
+    .option('--seed <n>', 'random seed', int(0))
     .option('--data-dir <dir>', 'folder with the four IDX files')
     .option('--store <dir>', 'run store folder (default ./fmnist-runs or $FMNIST_STORE)')
     .option('--backend <name>', 'native, wasm, cpu or auto (default: $FMNIST_BACKEND or auto)', backend)
