@@ -5,13 +5,14 @@
  * would have to be fitted on validation data).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
+import { EnsembleError } from '../evaluate/ensemble.ts';
 import { pct, table } from '../evaluate/format.ts';
 import { parseTta, type TtaView } from '../evaluate/tta.ts';
-import { evaluateEnsemble, trainEnsemble, type EnsembleResult } from '../pipeline/ensemble-run.ts';
+import { ENSEMBLES_DIR, evaluateEnsemble, trainEnsemble, type EnsembleResult } from '../pipeline/ensemble-run.ts';
 import { openStore } from '../store/index.ts';
 import { addConfigOptions, configFromFlags, type TrainFlags } from './train.ts';
 import { backend, int, progressFor, runId } from './options.ts';
-import { EnsembleError } from '../evaluate/ensemble.ts';
 
 interface EnsembleFlags extends Omit<TrainFlags, 'model' | 'resume'> {
   runs?: number[];
@@ -89,11 +90,12 @@ async function action(f: EnsembleFlags): Promise<void> {
     } else {
       r = await evaluateEnsemble({ store, runs: f.runs!, dataDir: f.dataDir, backend: f.backend, tta: f.tta });
     }
+    const dir = join(store.root, ENSEMBLES_DIR, r.id);
     if (f.json) {
-      process.stdout.write(JSON.stringify({ event: 'result', ...r, dir: `${store.root}/ensembles/${r.id}` }) + '\n');
+      process.stdout.write(JSON.stringify({ event: 'result', ...r, dir }) + '\n');
       return;
     }
-    process.stdout.write(`\n${ensembleTable(r)}\n\nstored in ${store.root}/ensembles/${r.id}:\n  ${r.files.join('\n  ')}\n`);
+    process.stdout.write(`\n${ensembleTable(r)}\n\nstored in ${dir}:\n  ${r.files.join('\n  ')}\n`);
   } finally {
     await store.close();
   }
