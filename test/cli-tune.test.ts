@@ -134,6 +134,18 @@ test('a 4-trial study: every trial trains a stored run with its parameters; stud
 
   const list = fmnist(['study', 'list', '--store', store()]);
   assert.match(list.stdout, new RegExp(`^tiny +val_accuracy +maximize +random +none +4 +4 +0 +0 +${best.value!.toFixed(4)} +${best.number} `, 'm'));
+
+  // The unpruned study's curves replayed: a pruner that never starts saves nothing and keeps the best.
+  const replay = JSON.parse(fmnist(['study', 'replay', 'tiny', '--store', store(), '--json', '--orders', '50',
+    '--pruners', 'median:nStartupTrials=10,median:nStartupTrials=1']).stdout);
+  assert.equal(replay.trials, 4);
+  assert.equal(replay.epochs, 2);
+  const [never, eager] = replay.results;
+  assert.deepEqual([never.savedShare, never.bestKeptShare, never.inOrder.steps, never.inOrder.bestValue], [0, 1, 8, best.value]);
+  assert.ok(eager.inOrder.steps <= 8 && eager.inOrder.steps >= 5, `median from trial 2 on trains 5..8 epochs, got ${eager.inOrder.steps}`);
+  const bad = fmnist(['study', 'replay', 'tiny', '--store', store(), '--pruners', 'median:warmup=2']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /median pruner: unknown option "warmup"/);
 });
 
 test('Ctrl-C hands the trial in flight back; the same command resumes without redoing a finished trial', async () => {

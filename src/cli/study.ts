@@ -4,9 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveSeed, mulberry32 } from '../data/random.ts';
 import { pct, table } from '../evaluate/format.ts';
+import { int } from './options.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { StoredTrial, StudyRecord } from '../store/study-types.ts';
 import { parameterImportance } from '../tune/importance.ts';
+import { bestCurve, parsePrunerSpec, replayOrders, type Curve } from '../tune/pruner-replay.ts';
 import { spaceSummary } from '../tune/space.ts';
 import { parseStudy, StudyFileError, type StudyDefinition } from '../tune/study-file.ts';
 import {
@@ -115,6 +117,38 @@ async function show(name: string, o: { store?: string; out?: string; json?: bool
   });
 }
 
+/** A finished unpruned study's learning curves, in trial order; failed trials are left out. */
+function studyCurves(name: string, trials: readonly StoredTrial[]): { curves: Curve[]; failed: number } {
+  const pruned = trials.find((t) => t.state === 'pruned');
+  if (pruned) throw new StudyFileError([`study ${name}: trial ${pruned.number} was pruned; a replay needs a study run without a pruner (--pruner none)`]);
+  const unfinished = trials.find((t) => t.state === 'running' || t.state === 'waiting');
+  if (unfinished) throw new StudyFileError([`study ${name}: trial ${unfinished.number} is ${unfinished.state}; finish the study first (fmnist tune --study ${name})`]);
+  const curves = trials.filter((t) => t.state === 'complete').sort((a, b) => a.number - b.number).map((t) => ({
+    number: t.number, values: [...t.intermediate.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v),
+  }));
+  if (curves.length < 2) throw new StudyFileError([`study ${name}: a replay needs at least 2 complete trials, it has ${curves.length}`]);
+  return { curves, failed: trials.filter((t) => t.state === 'failed').length };
+}
+
+async function replay(name: string, o: { store?: string; pruners?: string; orders: number; json?: boolean }): Promise<void> {
+  await withStore(o.store, async (store) => {
+    const study = await requireStudy(store, name);
+    const def = study.definition as StudyDefinition;
+    const { curves, failed } = studyCurves(name, await store.listTrials(study.id));
+    const epochs = Math.max(...curves.map((c) => c.values.length));
+    const specs = (o.pruners ?? `median,median:nWarmupSteps=${Math.floor(epochs / 2)},sh,hyperband`).split(',').filter(Boolean).map(parsePrunerSpec);
+    const random = mulberry32(deriveSeed(def.seed, 'pruner-replay'));
+    const results = specs.map((p) => ({ label: p.label, ...replayOrders(p.make, curves, { objective: def.objective, direction: def.direction, orders: o.orders, random }) }));
+    if (o.json) return void process.stdout.write(JSON.stringify({ study: name, trials: curves.length, failed, epochs, orders: o.orders, results }) + '\n');
+    const best = curves[bestCurve(curves, def.objective, def.direction)];
+    process.stdout.write(`study ${name}: ${curves.length} complete trials of up to ${epochs} epochs${failed ? ` (${failed} failed, left out)` : ''}, ` +
+      `${def.direction} ${def.metric} (${def.objective} epoch), best trial ${best.number}; each pruner replayed in the study's order and in ${o.orders} random orders\n\n`);
+    process.stdout.write(table(['pruner', 'saved (study order)', 'best kept (study order)', 'best found', 'saved (mean of orders)', 'best kept (share of orders)', 'mean shortfall'],
+      results.map((r) => [r.label, pct(1 - r.inOrder.steps / r.inOrder.fullSteps, 0), r.inOrder.bestKept ? 'yes' : 'no', r.inOrder.bestValue.toFixed(4),
+        pct(r.savedShare, 0), pct(r.bestKeptShare, 0), r.meanShortfall.toFixed(4)])) + '\n');
+  });
+}
+
 export function studyCommand(): Command {
   const study = new Command('study').description('the hyperparameter studies in the run store');
   const storeOpt = () => new Option('--store <dir|url>', 'run store folder or postgres:// URL (default ./fmnist-runs or $FMNIST_STORE)');
@@ -124,5 +158,13 @@ export function studyCommand(): Command {
     .option('--out <dir>', 'where to write the charts and page (default STORE/studies/NAME)')
     .option('--json', 'JSON output')
     .action(show);
+  study.command('replay').description('what pruners would have saved on a study run without one: its learning curves replayed through each pruner, ' +
+    'in the study\'s order and in random orders (exact for random or grid sampling)')
+    .argument('<name>', 'study name (run with --pruner none)').addOption(storeOpt())
+    .option('--pruners <list>', 'comma-separated pruners with options, e.g. median,median:nWarmupSteps=3,sh:minResource=2,hyperband ' +
+      '(default: median, median with nWarmupSteps = half the epochs, sh, hyperband)')
+    .option('--orders <n>', 'random orders to replay', int(1), 1000)
+    .option('--json', 'JSON output')
+    .action(replay);
   return study;
 }
