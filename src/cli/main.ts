@@ -10,6 +10,7 @@ import { dataCommand } from './data.ts';
 import { ensembleCommand } from './ensemble.ts';
 import { modelsCommand } from './models.ts';
 import { predictCommand } from './predict.ts';
+import { reproduceCommand } from './reproduce.ts';
 import { evalCommand, runsCommand } from './runs.ts';
 import { studyCommand } from './study.ts';
 import { trainCommand } from './train.ts';
@@ -20,7 +21,7 @@ export function program(): Command {
     .description('train, evaluate and compare neural-network classifiers on Fashion-MNIST')
     .version(FMNIST_LAB_VERSION)
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand(), ensembleCommand()]) p.addCommand(c);
+  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand(), ensembleCommand(), reproduceCommand()]) p.addCommand(c);
   return p;
 }
 
