@@ -176,14 +176,15 @@ test('every field problem is reported at once, in order', () => {
 });
 
 test('training settings are checked', () => {
-  assert.deepEqual(issues({ ...cnn(), training: { optimizer: 'lbfgs', learningRate: 0, batchSize: 0, epochs: 1.5, validation: '1.5', schedule: 'linear', lr: 1, augment: 'rotate:200' } }), [
-    "spec.training.lr: unknown field for training settings; expected one of optimizer, learningRate, momentum, batchSize, epochs, validation, schedule, augment, notes",
+  assert.deepEqual(issues({ ...cnn(), training: { optimizer: 'lbfgs', learningRate: 0, batchSize: 0, epochs: 1.5, validation: '1.5', schedule: 'linear', lr: 1, augment: 'rotate:200', labelSmoothing: 1 } }), [
+    "spec.training.lr: unknown field for training settings; expected one of optimizer, learningRate, momentum, batchSize, epochs, validation, schedule, augment, labelSmoothing, notes",
     "spec.training.optimizer: expected one of sgd, adam, nadam, rmsprop, adagrad, adadelta, adamax, got 'lbfgs'",
     'spec.training.learningRate: expected a positive number, got 0',
     'spec.training.batchSize: expected a positive integer, got 0',
     'spec.training.epochs: expected a positive integer, got 1.5',
     "spec.training.validation: expected a fraction in (0, 1), 'first:N', 'per-class:N' or 'none', got '1.5'",
     "spec.training.schedule: expected 'constant', 'step:EVERY:GAMMA', 'cosine[:MIN_LR]' or 'one-cycle[:MAX_LR]', got 'linear'",
+    'spec.training.labelSmoothing: expected a number in [0, 1), got 1',
     'spec.training.augment.rotate: expected degrees in [0, 180], got 200',
   ]);
   assert.deepEqual(issues({ ...cnn(), training: 'adam' }), ["spec.training: expected an object of training settings, got 'adam'"]);

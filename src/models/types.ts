@@ -66,6 +66,8 @@ export interface TrainingSettings {
   schedule?: string;
   /** Augmentation of the training images: the `--augment` syntax (`shift:2,flip`) or an AugmentConfig object (for classes, copies, erasing details). */
   augment?: string | AugmentConfig;
+  /** Label smoothing in [0, 1). */
+  labelSmoothing?: number;
   /** What else the source did (early stopping, LR schedule, augmentation) and choices made here. */
   notes?: string;
 }

@@ -1,6 +1,6 @@
 /**
  * A training config that starts from the training settings a model's spec states (its source's
- * optimizer, learning rate, batch size, epochs, validation split, schedule, augmentation), on top
+ * optimizer, learning rate, batch size, epochs, validation split, schedule, augmentation, label smoothing), on top
  * of the defaults: what `fmnist train --model NAME` and a study's base both start from.
  */
 import { parseAugment } from '../data/augment-config.ts';
@@ -21,6 +21,7 @@ export function configForModel(model: string, spec: ModelSpec): TrainConfig {
   if (t.epochs !== undefined) c.epochs = t.epochs;
   if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, where('validation'));
   if (t.schedule !== undefined) c.schedule = parseSchedule(t.schedule, where('schedule'));
+  if (t.labelSmoothing !== undefined) c.labelSmoothing = t.labelSmoothing;
   if (t.augment !== undefined) c.augment = typeof t.augment === 'string' ? parseAugment(t.augment, where('augment')) : structuredClone(t.augment);
   return c;
 }

@@ -1,9 +1,10 @@
 /**
- * The model zoo: the project's baselines and the networks of the five seed reports, by name.
+ * The model zoo: the project's baselines, its fast CPU recipes and the networks of the five seed reports, by name.
  * Specs are frozen; take a copy (resolveModel does) before changing one.
  */
 import type { ModelSpec } from '../types.ts';
 import { baselineModels } from './baseline.ts';
+import { recipeModels } from './recipes.ts';
 import { seed000Models } from './seed000.ts';
 import { seed001Models } from './seed001.ts';
 import { seed002Models } from './seed002.ts';
@@ -14,7 +15,7 @@ import { seed004Models } from './seed004.ts';
 export const DEFAULT_MODEL = 'small-cnn';
 
 const ordered: ModelSpec[] = [
-  ...baselineModels, ...seed000Models, ...seed001Models, ...seed002Models, ...seed003Models, ...seed004Models,
+  ...baselineModels, ...recipeModels, ...seed000Models, ...seed001Models, ...seed002Models, ...seed003Models, ...seed004Models,
 ];
 
 function deepFreeze<T>(value: T): T {
