@@ -11,6 +11,7 @@ import { ensembleCommand } from './ensemble.ts';
 import { modelsCommand } from './models.ts';
 import { predictCommand } from './predict.ts';
 import { reproduceCommand } from './reproduce.ts';
+import { hierarchyCommand } from './hierarchy.ts';
 import { evalCommand, runsCommand } from './runs.ts';
 import { studyCommand } from './study.ts';
 import { trainCommand } from './train.ts';
@@ -21,7 +22,7 @@ export function program(): Command {
     .description('train, evaluate and compare neural-network classifiers on Fashion-MNIST')
     .version(FMNIST_LAB_VERSION)
     .showHelpAfterError('(add --help for usage)');
-  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand(), ensembleCommand(), reproduceCommand()]) p.addCommand(c);
+  for (const c of [trainCommand(), evalCommand(), runsCommand(), predictCommand(), modelsCommand(), dataCommand(), augmentCommand(), tuneCommand(), studyCommand(), ensembleCommand(), hierarchyCommand(), reproduceCommand()]) p.addCommand(c);
   return p;
 }
 
