@@ -228,6 +228,13 @@ test('fmnist ensemble end to end on a real slice: trains members, votes, stores;
   assert.match(t.stdout, /mean ± std\s+\d+\.\d\d% ± \d+\.\d\d/);
   assert.match(t.stdout, /stored in .*ensembles\//);
 
+  // One run under TTA through fmnist eval scores what the ensemble reported for that member.
+  const one = fmnist(['eval', String(res.members[1].run), '--tta', 'flip,shift:1', '--store', store, '--json']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(JSON.parse(one.stdout).accuracy, res.members[1].ttaAccuracy);
+  const plainEval = fmnist(['eval', String(res.members[1].run), '--store', store, '--json']);
+  assert.equal(JSON.parse(plainEval.stdout).accuracy, res.members[1].accuracy);
+
   // Errors: an unknown run; a run trained on other data (a different --limit-train of the same files); too few runs.
   const other = fmnist(['train', '--model', 'mlp', '--epochs', '1', '--limit-train', '1000', '--no-train-eval', '--data-dir', data, '--store', store, '--json']);
   assert.equal(other.status, 0, other.stderr);

@@ -8,11 +8,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { EnsembleError } from '../evaluate/ensemble.ts';
 import { pct, table } from '../evaluate/format.ts';
-import { parseTta, type TtaView } from '../evaluate/tta.ts';
+import type { TtaView } from '../evaluate/tta.ts';
 import { ENSEMBLES_DIR, evaluateEnsemble, trainEnsemble, type EnsembleResult } from '../pipeline/ensemble-run.ts';
 import { openStore } from '../store/index.ts';
 import { addConfigOptions, configFromFlags, type TrainFlags } from './train.ts';
-import { backend, int, progressFor, runId } from './options.ts';
+import { backend, int, progressFor, runId, ttaOption } from './options.ts';
 
 interface EnsembleFlags extends Omit<TrainFlags, 'model' | 'resume'> {
   runs?: number[];
@@ -29,14 +29,6 @@ function runList(v: string): number[] {
       throw new InvalidArgumentError(`expected run ids separated by commas (e.g. 3,5,7), got '${s}' in '${v}'`);
     }
   });
-}
-
-function ttaOption(v: string): TtaView[] {
-  try {
-    return parseTta(v, '--tta');
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message.replace(/^--tta: /, ''));
-  }
 }
 
 const TRAIN_ONLY: (keyof EnsembleFlags)[] = ['config', 'epochs', 'batchSize', 'lr', 'optimizer', 'momentum', 'nesterov', 'labelSmoothing', 'seed',

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseAugment, type AugmentConfig } from '../data/augment-config.ts';
 import { parseBackendChoice, type BackendChoice } from '../engine/index.ts';
+import { parseTta, type TtaView } from '../evaluate/tta.ts';
 import type { ScheduleConfig } from '../train/config.ts';
 import { parseSchedule } from '../train/schedules.ts';
 import { ConsoleProgress, JsonLinesProgress, QuietProgress, type ProgressReporter } from '../train/progress.ts';
@@ -72,4 +73,13 @@ export function progressFor(opts: { json?: boolean; quiet?: boolean }): Progress
   if (opts.json) return new JsonLinesProgress();
   if (opts.quiet) return new QuietProgress();
   return new ConsoleProgress();
+}
+
+/** `--tta flip,shift:1`: test-time augmentation views (see parseTta). */
+export function ttaOption(v: string): TtaView[] {
+  try {
+    return parseTta(v, '--tta');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--tta: /, ''));
+  }
 }

@@ -5,7 +5,8 @@ import { openStore, type RunRecord, type RunStore } from '../store/index.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { describeSplit } from '../data/preprocess.ts';
 import { describeAugment } from '../data/augment-config.ts';
-import { backend, runId } from './options.ts';
+import { backend, runId, ttaOption } from './options.ts';
+import { describeTta, type TtaView } from '../evaluate/tta.ts';
 
 async function withStore<T>(path: string | undefined, f: (s: RunStore) => Promise<T>): Promise<T> {
   const store = openStore(path);
@@ -94,11 +95,13 @@ export function evalCommand(): Command {
     .option('--data-dir <dir>', 'folder with the four IDX files')
     .option('--store <dir>', 'run store folder')
     .option('--backend <name>', 'native, wasm, cpu or auto', backend)
+    .option('--tta <views>', 'test-time augmentation: average over the image and these views: flip, shift:N, comma-separated', ttaOption)
     .option('--json', 'metrics as JSON')
-    .action(async (id: number, o: { split: SplitName; dataDir?: string; store?: string; backend?: 'auto'; json?: boolean }) => withStore(o.store, async (s) => {
+    .action(async (id: number, o: { split: SplitName; dataDir?: string; store?: string; backend?: 'auto'; tta?: TtaView[]; json?: boolean }) => withStore(o.store, async (s) => {
       const { metrics: m, dataset } = await evaluateRun(s, id, o.split, o);
       if (o.json) return void process.stdout.write(JSON.stringify(m) + '\n');
-      process.stdout.write(`run ${id} on ${o.split} (${m.count} images): accuracy ${pct(m.accuracy)}, loss ${m.loss.toFixed(4)}, top-3 ${pct(m.top3)}\n\n` +
+      const tta = o.tta?.length ? `, test-time augmentation: ${describeTta(o.tta)}` : '';
+      process.stdout.write(`run ${id} on ${o.split} (${m.count} images${tta}): accuracy ${pct(m.accuracy)}, loss ${m.loss.toFixed(4)}, top-3 ${pct(m.top3)}\n\n` +
         classificationReport(m, dataset.classNames) + '\n\n' + confusionText(m.confusion, dataset.classNames) + '\n');
     }));
 }

@@ -1,9 +1,11 @@
 /** Re-evaluating a stored run's saved model on a split of the data it was trained with. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, type Dataset } from '../data/dataset.ts';
 import { initBackend, type BackendChoice } from '../engine/index.ts';
 import { computeMetrics, type Metrics } from '../evaluate/metrics.ts';
 import { predictProbs } from '../evaluate/predict.ts';
+import { ttaProbs, type TtaView } from '../evaluate/tta.ts';
 import type { ModelSpec } from '../models/types.ts';
 import { loadModel } from '../store/files.ts';
 import { StoreError, type RunRecord, type RunStore } from '../store/types.ts';
@@ -19,19 +21,27 @@ export async function requireRun(store: RunStore, id: number): Promise<RunRecord
   return run;
 }
 
-export async function evaluateRun(store: RunStore, id: number, split: SplitName, opts: { dataDir?: string; backend?: BackendChoice } = {}):
+/** With `tta`, each image's probabilities are averaged over it and those views (test-time augmentation). */
+export async function evaluateRun(store: RunStore, id: number, split: SplitName, opts: { dataDir?: string; backend?: BackendChoice; tta?: TtaView[] } = {}):
   Promise<{ run: RunRecord; metrics: Metrics; dataset: Dataset }> {
   const run = await requireRun(store, id);
   if (run.status !== 'completed') throw new StoreError(`run ${id} is ${run.status}; only completed runs have a final model`);
   await initBackend(opts.backend);
   const config = run.config as TrainConfig;
-  const dataset = loadDataset({ dataDir: opts.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+  // By default the data the run was trained on, where it still is.
+  const dataDir = opts.dataDir ?? (existsSync(run.provenance.dataDir) ? run.provenance.dataDir : undefined);
+  const dataset = loadDataset({ dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+  if (dataset.checksum !== run.provenance.dataChecksum) {
+    throw new StoreError(`run ${id} was trained on data with sha256 ${run.provenance.dataChecksum.slice(0, 12)}…, but ${dataset.dir} ` +
+      `(with the run's limits) has ${dataset.checksum.slice(0, 12)}…; pass --data-dir with the data it was trained on`);
+  }
   const data = prepareData(dataset, run.spec as ModelSpec, config);
   const ex = split === 'test' ? data.test : split === 'train' ? data.train : data.val;
   if (!ex) throw new StoreError(`run ${id} has no validation split`);
   const model = await loadModel(join(store.runDir(id), MODEL_DIR));
   try {
-    const probs = predictProbs(model, ex.x, ex.count, data.inputShape);
+    const predict = (x: Float32Array, count: number) => predictProbs(model, x, count, data.inputShape);
+    const probs = ttaProbs(predict, ex.x, ex.count, { rows: dataset.rows, cols: dataset.cols, norm: data.norm }, opts.tta ?? []);
     return { run, metrics: computeMetrics(probs, ex.y, dataset.classNames.length), dataset };
   } finally {
     model.dispose();
