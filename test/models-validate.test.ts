@@ -177,7 +177,7 @@ test('every field problem is reported at once, in order', () => {
 
 test('training settings are checked', () => {
   assert.deepEqual(issues({ ...cnn(), training: { optimizer: 'lbfgs', learningRate: 0, batchSize: 0, epochs: 1.5, validation: '1.5', schedule: 'linear', lr: 1, augment: 'rotate:200', labelSmoothing: 1 } }), [
-    "spec.training.lr: unknown field for training settings; expected one of optimizer, learningRate, momentum, batchSize, epochs, validation, schedule, augment, labelSmoothing, notes",
+    "spec.training.lr: unknown field for training settings; expected one of optimizer, learningRate, momentum, batchSize, epochs, validation, schedule, augment, labelSmoothing, ema, notes",
     "spec.training.optimizer: expected one of sgd, adam, nadam, rmsprop, adagrad, adadelta, adamax, got 'lbfgs'",
     'spec.training.learningRate: expected a positive number, got 0',
     'spec.training.batchSize: expected a positive integer, got 0',

@@ -11,7 +11,7 @@ import { fmnist, fmnistLive, resultOf } from './helpers/cli.ts';
 import { tempDir } from './helpers/data.ts';
 
 // Dropout and batch-norm make the run depend on random masks and moving statistics too, and
-// on-the-fly augmentation on random transforms of every batch.
+// on-the-fly augmentation on random transforms of every batch; the weight average is checkpointed too.
 const SPEC = `name: resume-mlp
 input: flat
 layers:
@@ -26,7 +26,7 @@ test('a run killed with SIGKILL and resumed ends exactly like an uninterrupted o
   const spec = join(dir, 'spec.yaml');
   writeFileSync(spec, SPEC);
   const args = (store: string) => ['train', '--model', spec, '--epochs', '5', '--limit-train', '3000', '--limit-test', '1000',
-    '--reduce-lr', '1', '--augment', 'shift:2,flip,rotate:10,erase:0.5', '--store', store, '--json', '--seed', '7'];
+    '--reduce-lr', '1', '--augment', 'shift:2,flip,rotate:10,erase:0.5', '--ema', '0.9', '--store', store, '--json', '--seed', '7'];
 
   const whole = fmnist(args(join(dir, 'a')));
   assert.equal(whole.status, 0, whole.stderr);

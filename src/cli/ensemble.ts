@@ -31,7 +31,7 @@ function runList(v: string): number[] {
   });
 }
 
-const TRAIN_ONLY: (keyof EnsembleFlags)[] = ['config', 'epochs', 'batchSize', 'lr', 'optimizer', 'momentum', 'nesterov', 'labelSmoothing', 'seed',
+const TRAIN_ONLY: (keyof EnsembleFlags)[] = ['config', 'epochs', 'batchSize', 'lr', 'optimizer', 'momentum', 'nesterov', 'labelSmoothing', 'ema', 'seed',
   'val', 'scaling', 'schedule', 'earlyStopping', 'reduceLr', 'limitTrain', 'limitTest', 'augment', 'augmentClasses', 'augmentCopies', 'members'];
 const flagName = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 

@@ -35,6 +35,7 @@ function showRun(r: RunRecord, dir: string, epochs: Awaited<ReturnType<RunStore[
     `model ${r.model}, ${r.params.toLocaleString('en-US')} params; created ${r.createdAt}`,
     `config: ${c.epochs} epochs, batch ${c.batchSize}, ${c.optimizer.name} lr ${c.optimizer.learningRate ?? 'default'}, ` +
       `validation ${describeSplit(c.validation)}, scaling ${c.scaling}, schedule ${c.schedule.kind}, seed ${c.seed}` +
+      (c.labelSmoothing ? `, label smoothing ${c.labelSmoothing}` : '') + (c.ema ? `, weight average ${c.ema.decay}` : '') +
       (c.augment ? `, augmentation ${describeAugment(c.augment)}` : ''),
     `backend ${p.backend} (${p.backendDetail}); data ${p.dataDir} sha256 ${p.dataChecksum.slice(0, 16)}…`,
     `versions: ${Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,

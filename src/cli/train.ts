@@ -17,7 +17,7 @@ export interface TrainFlags {
   momentum?: number; nesterov?: boolean; labelSmoothing?: number; seed?: number; val?: string; scaling?: 'unit' | 'standardize';
   schedule?: TrainConfig['schedule']; earlyStopping?: number; reduceLr?: number; limitTrain?: number; limitTest?: number;
   dataDir?: string; store?: string; backend?: 'native' | 'wasm' | 'cpu' | 'auto'; json?: boolean; quiet?: boolean; resume?: number | true; trainEval: boolean;
-  augment?: AugmentConfig; augmentClasses?: number[]; augmentCopies?: number;
+  augment?: AugmentConfig; augmentClasses?: number[]; augmentCopies?: number; ema?: number;
 }
 
 /** --augment replaces the model's augmentation; --augment-classes and --augment-copies refine whichever applies. */
@@ -53,6 +53,7 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
   if (f.epochs !== undefined) c.epochs = f.epochs;
   if (f.batchSize !== undefined) c.batchSize = f.batchSize;
   if (f.labelSmoothing !== undefined) c.labelSmoothing = f.labelSmoothing;
+  if (f.ema !== undefined) c.ema = { decay: f.ema };
   if (f.seed !== undefined) c.seed = f.seed;
   if (f.val !== undefined) c.validation = parseValidationSplit(f.val);
   if (f.scaling) c.scaling = f.scaling;
@@ -95,7 +96,7 @@ async function action(f: TrainFlags): Promise<void> {
     const c = r.run.config as TrainConfig;
     const test = r.metrics.test;
     out(`\nrun ${r.run.id}: ${r.run.model}, ${c.epochs} epochs, seed ${c.seed}, validation ${describeSplit(c.validation)}, backend ${r.backend.name}` +
-      (c.augment ? `, augmentation ${describeAugment(c.augment)}` : ''));
+      (c.ema ? `, weight average ${c.ema.decay}` : '') + (c.augment ? `, augmentation ${describeAugment(c.augment)}` : ''));
     out(`test accuracy ${pct(test.accuracy)}  loss ${test.loss.toFixed(4)}  top-3 ${pct(test.top3)}  (${test.count} images)`);
     out('\nclassification report (test)\n' + classificationReport(test, r.dataset.classNames));
     out('\nconfusion matrix (test)\n' + confusionText(test.confusion, r.dataset.classNames));
@@ -117,6 +118,7 @@ export function addConfigOptions(c: Command): Command {
     .option('--momentum <m>', 'momentum (sgd, rmsprop)', fraction)
     .option('--nesterov', 'Nesterov momentum (sgd)')
     .option('--label-smoothing <s>', 'label smoothing', fraction)
+    .option('--ema <decay>', 'keep an exponential moving average of the weights (e.g. 0.999 per step) and evaluate and save it', fraction)
     .option('--val <split>', 'validation split: fraction (stratified), per-class:N, first:N or none')
     .addOption(new Option('--scaling <how>', 'pixel scaling').choices(['unit', 'standardize']))
     .option('--schedule <s>', 'LR schedule: constant, step:EVERY:GAMMA, cosine[:MIN_LR], one-cycle[:MAX_LR]', schedule)

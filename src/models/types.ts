@@ -68,6 +68,8 @@ export interface TrainingSettings {
   augment?: string | AugmentConfig;
   /** Label smoothing in [0, 1). */
   labelSmoothing?: number;
+  /** Decay of an exponential moving average of the weights, per step (the averaged weights are evaluated and saved). */
+  ema?: number;
   /** What else the source did (early stopping, LR schedule, augmentation) and choices made here. */
   notes?: string;
 }

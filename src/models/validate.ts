@@ -227,7 +227,7 @@ function checkTraining(c: Checker, raw: unknown, path: string): void {
     c.fail(path, `expected an object of training settings, got ${describeValue(raw)}`);
     return;
   }
-  c.knownKeys(raw, ['optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'validation', 'schedule', 'augment', 'labelSmoothing', 'notes'], path, 'training settings');
+  c.knownKeys(raw, ['optimizer', 'learningRate', 'momentum', 'batchSize', 'epochs', 'validation', 'schedule', 'augment', 'labelSmoothing', 'ema', 'notes'], path, 'training settings');
   c.oneOf(raw, 'optimizer', path, false, OPTIMIZER_NAMES);
   c.field(raw, 'learningRate', path, false, 'a positive number', (v) => isFiniteNumber(v) && v > 0);
   c.field(raw, 'momentum', path, false, 'a number in [0, 1)', (v) => isFiniteNumber(v) && v >= 0 && v < 1);
@@ -238,6 +238,7 @@ function checkTraining(c: Checker, raw: unknown, path: string): void {
   c.field(raw, 'schedule', path, false, "'constant', 'step:EVERY:GAMMA', 'cosine[:MIN_LR]' or 'one-cycle[:MAX_LR]'",
     (v) => typeof v === 'string' && SCHEDULE_SYNTAX.test(v));
   c.field(raw, 'labelSmoothing', path, false, 'a number in [0, 1)', (v) => isFiniteNumber(v) && v >= 0 && v < 1);
+  c.field(raw, 'ema', path, false, 'a decay in (0, 1)', (v) => isFiniteNumber(v) && v > 0 && v < 1);
   c.field(raw, 'notes', path, false, 'a string', (v) => typeof v === 'string');
   if (raw.augment !== undefined) {
     const where = `${path}.augment`;

@@ -32,6 +32,8 @@ export interface Checkpoint {
   optimizer: { name: string; values: Float32Array }[];
   /** Scalar variables an optimizer keeps besides getWeights() (Adam's running beta powers). */
   optimizerExtras: { field: string; value: number }[];
+  /** The moving average of the weights, when the run keeps one (same order and shapes as `model`). */
+  ema?: Float32Array[];
   shapes: { model: number[][]; optimizer: number[][] };
 }
 
@@ -39,7 +41,7 @@ function optimizerExtraVariables(opt: tf.Optimizer): [string, tf.Variable][] {
   return Object.entries(opt).filter((e): e is [string, tf.Variable] => e[1] instanceof tf.Variable && e[1].rank === 0);
 }
 
-export async function captureCheckpoint(state: TrainerState, model: tfl.LayersModel, opt: tf.Optimizer): Promise<Checkpoint> {
+export async function captureCheckpoint(state: TrainerState, model: tfl.LayersModel, opt: tf.Optimizer, ema?: Float32Array[]): Promise<Checkpoint> {
   const weights = model.getWeights();
   const optWeights = await opt.getWeights();
   return {
@@ -48,6 +50,7 @@ export async function captureCheckpoint(state: TrainerState, model: tfl.LayersMo
     optimizer: optWeights.map((w) => ({ name: w.name, values: Float32Array.from(w.tensor.dataSync()) })),
     optimizerExtras: optimizerExtraVariables(opt).map(([field, v]) => ({ field, value: v.dataSync()[0] })),
     shapes: { model: weights.map((w) => w.shape), optimizer: optWeights.map((w) => w.tensor.shape) },
+    ...(ema ? { ema } : {}),
   };
 }
 
@@ -62,6 +65,7 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
   };
   c.model.forEach((a, i) => add(`model/${i}`, c.shapes.model[i], a));
   c.optimizer.forEach((o, i) => add(`optimizer/${o.name}`, c.shapes.optimizer[i], o.values));
+  c.ema?.forEach((a, i) => add(`ema/${i}`, c.shapes.model[i], a));
   const header = Buffer.from(JSON.stringify({ version: 1, state: c.state, optimizerExtras: c.optimizerExtras, entries }));
   const out = new Uint8Array(4 + header.length + 4 * offset + 4);
   const dv = new DataView(out.buffer);
@@ -91,6 +95,7 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
   const floats = new Float32Array(bytes.buffer, dataStart, total);
   const model = header.entries.filter((e) => e.name.startsWith('model/'));
   const optimizer = header.entries.filter((e) => e.name.startsWith('optimizer/'));
+  const ema = header.entries.filter((e) => e.name.startsWith('ema/'));
   const slice = (e: ArrayEntry) => floats.slice(e.offset, e.offset + e.length);
   return {
     state: header.state,
@@ -98,6 +103,7 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
     optimizer: optimizer.map((e) => ({ name: e.name.slice('optimizer/'.length), values: slice(e) })),
     optimizerExtras: header.optimizerExtras,
     shapes: { model: model.map((e) => e.shape), optimizer: optimizer.map((e) => e.shape) },
+    ...(ema.length ? { ema: ema.map(slice) } : {}),
   };
 }
 

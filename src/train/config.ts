@@ -46,6 +46,8 @@ export interface TrainConfig {
   schedule: ScheduleConfig;
   earlyStopping?: EarlyStoppingConfig;
   reduceLROnPlateau?: ReduceLROnPlateauConfig;
+  /** Keep an exponential moving average of the weights (decay per step); it is what is evaluated and saved. */
+  ema?: { decay: number };
   /** Random transforms of the training images (never of validation or test images). */
   augment?: AugmentConfig;
   /** Use only the first N training / test images (quick runs and tests). */
@@ -101,6 +103,9 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   }
   if (c.optimizer.epsilon !== undefined) positive(c.optimizer.epsilon, 'optimizer.epsilon');
   inRange(c.labelSmoothing, 0, 1, 'labelSmoothing');
+  if (c.ema !== undefined) {
+    if (typeof c.ema.decay !== 'number' || !(c.ema.decay > 0 && c.ema.decay < 1)) throw new ConfigError(`ema.decay: expected a number in (0, 1), got ${JSON.stringify(c.ema.decay)}`);
+  }
   if (c.augment !== undefined) {
     try {
       validateAugment(c.augment, 'augment');

@@ -22,6 +22,7 @@ export function configForModel(model: string, spec: ModelSpec): TrainConfig {
   if (t.validation !== undefined) c.validation = parseValidationSplit(t.validation, where('validation'));
   if (t.schedule !== undefined) c.schedule = parseSchedule(t.schedule, where('schedule'));
   if (t.labelSmoothing !== undefined) c.labelSmoothing = t.labelSmoothing;
+  if (t.ema !== undefined) c.ema = { decay: t.ema };
   if (t.augment !== undefined) c.augment = typeof t.augment === 'string' ? parseAugment(t.augment, where('augment')) : structuredClone(t.augment);
   return c;
 }

@@ -13,6 +13,7 @@ import type { EpochRecord } from '../store/types.ts';
 import { EarlyStopping, improves, monitored, ReduceLROnPlateau, type EpochLogs } from './callbacks.ts';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type TrainerState } from './checkpoint.ts';
 import { DEFAULT_LR, type Monitor, type TrainConfig } from './config.ts';
+import { WeightAverage } from './ema.ts';
 import { createOptimizer, setLearningRate } from './optimizers.ts';
 import { predictProbs } from '../evaluate/predict.ts';
 import { QuietProgress, type ProgressReporter } from './progress.ts';
@@ -157,6 +158,9 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
     if (plateau && state.plateau) plateau.state = state.plateau;
     progress.message(`resumed after epoch ${state.epoch} of ${config.epochs}`);
   }
+  // With a weight average, validation, the best model and the final model use the averaged weights.
+  const ema = config.ema ? new WeightAverage(model, config.ema.decay, hooks.resume?.ema) : undefined;
+  const evaluated = <T>(f: () => T | Promise<T>): Promise<T> => (ema ? ema.withAveraged(model, f) : Promise.resolve().then(f));
 
   const t0 = performance.now();
   let lastPause = t0;
@@ -188,6 +192,7 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
           const ce = crossEntropyLoss(ys, p);
           return reg.length ? tf.add(ce, tf.addN(reg)) as tf.Scalar : ce;
         }, true, vars)!;
+        ema?.update(state.step);
         const batchLoss = cost.dataSync()[0];
         if (!Number.isFinite(batchLoss)) {
           tf.dispose([xs, ys, cost, probs!]);
@@ -217,7 +222,7 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
       const cpu = process.cpuUsage(c0);
       const logs: EpochLogs = { loss: lossSum / seen, accuracy: correct / seen };
       if (val && val.count > 0) {
-        const v = evaluateLoss(model, val, inputShape, k);
+        const v = await evaluated(() => evaluateLoss(model, val, inputShape, k));
         logs.val_loss = v.loss;
         logs.val_accuracy = v.accuracy;
       }
@@ -232,11 +237,13 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
         state.best = monitored(logs, bestMonitor);
         state.bestEpoch = epoch + 1;
         notes.push('best');
-        if (early?.restoreBestWeights) {
-          tf.dispose(bestWeights ?? []);
-          bestWeights = model.getWeights().map((w) => w.clone());
-        }
-        await hooks.onBest?.(model, epoch + 1);
+        await evaluated(async () => {
+          if (early?.restoreBestWeights) {
+            tf.dispose(bestWeights ?? []);
+            bestWeights = model.getWeights().map((w) => w.clone());
+          }
+          await hooks.onBest?.(model, epoch + 1);
+        });
       }
       if (early) {
         stoppedEarly = early.onEpochEnd(epoch + 1, logs);
@@ -251,7 +258,7 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
       state.history.push(record);
       state.epoch++;
       await hooks.onEpoch?.(record);
-      if (hooks.onCheckpoint) await hooks.onCheckpoint(await captureCheckpoint(state, model, optimizer));
+      if (hooks.onCheckpoint) await hooks.onCheckpoint(await captureCheckpoint(state, model, optimizer, ema?.values()));
       const perEpoch = (performance.now() - t0) / 1000 / Math.max(1, state.history.length - (hooks.resume?.state.epoch ?? 0));
       if (stoppedEarly) notes.push(`early stop (best epoch ${early!.state.bestEpoch})`);
       progress.epoch({ ...record, epochs: config.epochs, etaSec: stoppedEarly ? 0 : perEpoch * (config.epochs - state.epoch), note: notes.join(', ') });
@@ -261,6 +268,7 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
     if (!(err instanceof StopRequested)) {
       // A failed run (diverged, or a hook ended it: a pruned search trial) must not leak its optimizer state.
       tf.dispose(bestWeights ?? []);
+      ema?.dispose();
       optimizer.dispose();
       throw err;
     }
@@ -270,7 +278,9 @@ export async function train(model: tfl.LayersModel, config: TrainConfig, input: 
     restoreRandom();
   }
   if (early?.restoreBestWeights && bestWeights) model.setWeights(bestWeights);
+  else if (ema && !interrupted) ema.apply(model);
   tf.dispose(bestWeights ?? []);
+  ema?.dispose();
   optimizer.dispose();
   return { history: state.history, stoppedEarly, interrupted, bestEpoch: state.bestEpoch, wallMs: performance.now() - t0 };
 }
