@@ -135,7 +135,7 @@ export async function trainHierarchy(o: HierarchyOptions): Promise<HierarchyResu
   mkdirSync(dir);
   const heatmap = join(dir, 'confusion-hierarchical.png');
   confusionHeatmap(computeMetrics(combined, labels, full.classNames.length).confusion, full.classNames,
-    { title: `Hierarchical classifier (${g.group.map((c) => full.classNames[c]).join(', ')} by a specialist), test` }).writePNG(heatmap);
+    { title: 'Hierarchical classifier (test)' }).writePNG(heatmap);
   const result: HierarchyResult = {
     id, group: { classes: g.group, names: g.group.map((c) => full.classNames[c]) },
     runs: { coarse: coarse.id, specialist: specialist.id, flat: flat.id },
