@@ -18,8 +18,9 @@ test('headline configurations: the zoo model\'s stated settings plus what the re
   const mlp = headlineConfig(headline('001', 'mlp'), {});
   assert.deepEqual([mlp.optimizer, mlp.batchSize, mlp.epochs, mlp.validation], [{ name: 'sgd', learningRate: 0.1 }, 32, 13, { kind: 'first', count: 5000 }]);
   const aug = headlineConfig(headline('003', 'cnn-aug'), {});
-  assert.deepEqual([aug.epochs, aug.augment?.classes, aug.augment?.copies, aug.earlyStopping?.patience], [40, [2, 6], 1, 10]);
-  assert.equal(headlineConfig(headline('003', 'cnn-aug'), { full: true }).epochs, 100);
+  assert.deepEqual([aug.epochs, aug.batchSize, aug.augment?.classes, aug.augment?.copies, aug.earlyStopping?.patience], [100, 32, [2, 6], 1, 10]);
+  assert.equal(headlineConfig(headline('002', 'vgg16'), { full: true }).epochs, 50);
+  assert.equal(headlineConfig(headline('002', 'vgg16'), {}).epochs, 12);
   const v5 = headlineConfig(headline('004', 'v5'), { epochs: 7, seed: 3 });
   assert.deepEqual(v5.earlyStopping, { monitor: 'val_loss', patience: 7, restoreBestWeights: true }, 'keeps the best validation loss over the whole run');
   assert.deepEqual([v5.augment, v5.seed], [{ widthShift: 3, heightShift: 3, flip: 0.5 }, 3]);

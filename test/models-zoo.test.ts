@@ -207,7 +207,7 @@ test('the seed training settings stated in the reports are recorded', () => {
   assert.deepEqual([ann.optimizer, ann.learningRate, ann.batchSize, ann.epochs, ann.validation], ['sgd', 0.01, 128, 50, '0.1']);
   for (const name of ['seed003-mlp', 'seed003-cnn']) {
     const t = zoo[name].training!;
-    assert.deepEqual([t.learningRate, t.epochs, t.validation], [1e-4, 100, '0.2'], name);
+    assert.deepEqual([t.learningRate, t.batchSize, t.epochs, t.validation], [1e-4, 32, 100, '0.2'], name);
   }
   assert.equal(zoo['seed004-v5'].training?.epochs, 100);
 });
