@@ -35,19 +35,13 @@ export interface ReproduceOptions {
   progress?: ProgressReporter;
 }
 
-export interface Reproduction {
-  seed: SeedId;
-  key: string;
-  label: string;
-  model: string;
-  split: 'test' | 'val';
-  theirs: number;
-  theirsVote?: number;
+/** A headline as the report gives it, and ours. */
+export interface Reproduction extends Pick<Headline, 'seed' | 'key' | 'label' | 'model' | 'split' | 'theirs' | 'theirsVote' | 'note'> {
   ours: number;
   /** Hard vote of our runs (the reports voted by majority); the soft vote beside it. */
   oursVote?: number;
   oursSoftVote?: number;
-  /** Theirs − ours would hide the sign: ours − theirs, in accuracy (0.01 = one point). */
+  /** Ours − theirs, in accuracy (0.01 = one point). */
   difference: number;
   runs: number[];
   epochs: number;
@@ -55,7 +49,6 @@ export interface Reproduction {
   /** A shorter schedule than the report's, or other epochs asked for. */
   shortened: boolean;
   wallMs: number;
-  note: string;
 }
 
 /** The training config of a headline: the zoo model's stated settings, then what the report's text adds. */
@@ -78,7 +71,7 @@ export async function reproduceHeadline(h: Headline, o: ReproduceOptions, datase
   const config = headlineConfig(h, o);
   const started = performance.now();
   const base = {
-    seed: h.seed, key: h.key, label: h.label, model: h.model, split: h.split, theirs: h.theirs,
+    seed: h.seed, key: h.key, label: h.label, model: h.model, split: h.split, theirs: h.theirs, theirsVote: h.theirsVote,
     epochs: config.epochs, theirEpochs: h.epochs, shortened: config.epochs !== h.epochs, note: h.note,
   };
   progress.message(`seed ${h.seed} ${h.key}: ${h.label}, ${config.epochs} epochs${config.epochs !== h.epochs ? ` (the report: ${h.epochs})` : ''}`);
@@ -86,11 +79,10 @@ export async function reproduceHeadline(h: Headline, o: ReproduceOptions, datase
     const members = o.members ?? h.members;
     const e = await trainEnsemble({ store: o.store, config, members, dataDir: o.dataDir, backend: o.backend, progress, evaluateTrain: false });
     const result: Reproduction = {
-      ...base, theirsVote: h.theirsVote, ours: e.plain.accuracy.mean, oursVote: e.plain.hard.accuracy, oursSoftVote: e.plain.soft.accuracy,
+      ...base, ours: e.plain.accuracy.mean, oursVote: e.plain.hard.accuracy, oursSoftVote: e.plain.soft.accuracy,
       difference: e.plain.accuracy.mean - h.theirs, runs: e.members.map((m) => m.run), wallMs: performance.now() - started,
     };
     return { result, dataset }; // the ensemble loads its own data
-
   }
   const r = await trainRun({ store: o.store, config, dataDir: o.dataDir, backend: o.backend, progress, evaluateTrain: false, dataset });
   if (r.run.status !== 'completed') throw new Error(`run ${r.run.id} ${r.run.status}; finish it with fmnist train --resume ${r.run.id}`);
