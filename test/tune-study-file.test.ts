@@ -355,7 +355,7 @@ test('definitionChange: the first difference in what makes the study, not in its
 test('presets resolve by name (a close miss suggests names) and every preset parses', () => {
   const names = presetNames();
   assert.deepEqual(names, [
-    'mlp-search', 'seed000-activation-optimizer', 'seed002-batch-size', 'seed002-lr', 'seed002-optimizer', 'seed003-cnn', 'seed003-mlp',
+    'mlp-prune', 'mlp-search', 'seed000-activation-optimizer', 'seed002-batch-size', 'seed002-lr', 'seed002-optimizer', 'seed003-cnn', 'seed003-mlp',
   ]);
   for (const name of names) {
     const path = presetPath(name);
