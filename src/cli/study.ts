@@ -126,6 +126,8 @@ function studyCurves(name: string, trials: readonly StoredTrial[]): { curves: Cu
   const curves = trials.filter((t) => t.state === 'complete').sort((a, b) => a.number - b.number).map((t) => ({
     number: t.number, values: [...t.intermediate.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v),
   }));
+  const silent = curves.find((c) => c.values.length === 0);
+  if (silent) throw new StudyFileError([`study ${name}: trial ${silent.number} reported no per-epoch values to replay`]);
   if (curves.length < 2) throw new StudyFileError([`study ${name}: a replay needs at least 2 complete trials, it has ${curves.length}`]);
   return { curves, failed: trials.filter((t) => t.state === 'failed').length };
 }
@@ -137,8 +139,10 @@ async function replay(name: string, o: { store?: string; pruners?: string; order
     const { curves, failed } = studyCurves(name, await store.listTrials(study.id));
     const epochs = Math.max(...curves.map((c) => c.values.length));
     const specs = (o.pruners ?? `median,median:nWarmupSteps=${Math.floor(epochs / 2)},sh,hyperband`).split(',').filter(Boolean).map(parsePrunerSpec);
-    const random = mulberry32(deriveSeed(def.seed, 'pruner-replay'));
-    const results = specs.map((p) => ({ label: p.label, ...replayOrders(p.make, curves, { objective: def.objective, direction: def.direction, orders: o.orders, random }) }));
+    // Every pruner sees the same random orders.
+    const results = specs.map((p) => ({ label: p.label, ...replayOrders(p.make, curves, {
+      objective: def.objective, direction: def.direction, orders: o.orders, random: mulberry32(deriveSeed(def.seed, 'pruner-replay')),
+    }) }));
     if (o.json) return void process.stdout.write(JSON.stringify({ study: name, trials: curves.length, failed, epochs, orders: o.orders, results }) + '\n');
     const best = curves[bestCurve(curves, def.objective, def.direction)];
     process.stdout.write(`study ${name}: ${curves.length} complete trials of up to ${epochs} epochs${failed ? ` (${failed} failed, left out)` : ''}, ` +
