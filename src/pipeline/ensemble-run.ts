@@ -4,9 +4,8 @@
  * the predictions are combined by hard and soft voting. `trainEnsemble` first trains the members,
  * each a normal stored run with its own seed. The result is stored under STORE/ensembles/<id>/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, type Dataset } from '../data/dataset.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { initBackend, type BackendChoice } from '../engine/index.ts';
 import { ensembleMetrics, EnsembleError } from '../evaluate/ensemble.ts';
 import type { Metrics } from '../evaluate/metrics.ts';
@@ -14,11 +13,11 @@ import { predictProbs } from '../evaluate/predict.ts';
 import { describeTta, ttaProbs, type TtaView } from '../evaluate/tta.ts';
 import type { ModelSpec } from '../models/types.ts';
 import { confusionHeatmap } from '../report/index.ts';
-import { loadModel, writeFileAtomic } from '../store/files.ts';
+import { loadModel, newStampedDir, writeFileAtomic } from '../store/files.ts';
 import type { RunRecord, RunStore } from '../store/types.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { QuietProgress, type ProgressReporter } from '../train/progress.ts';
-import { requireRun } from './evaluate-run.ts';
+import { loadTrainingData, requireRun } from './evaluate-run.ts';
 import { prepareData } from './examples.ts';
 import { MODEL_DIR, trainRun } from './train-run.ts';
 
@@ -93,34 +92,13 @@ async function checkedMembers(store: RunStore, ids: number[]): Promise<RunRecord
   return runs;
 }
 
-function newEnsembleDir(root: string): { id: string; dir: string } {
-  const base = join(root, ENSEMBLES_DIR);
-  mkdirSync(base, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  for (let n = 0; ; n++) {
-    const id = n ? `${stamp}-${n}` : stamp;
-    const dir = join(base, id);
-    try {
-      mkdirSync(dir); // fails if another ensemble took this name in the same millisecond
-      return { id, dir };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
-
 /** Evaluates stored runs as an ensemble on their test split and stores the result. */
 export async function evaluateEnsemble(o: EnsembleOptions): Promise<EnsembleResult> {
   const runs = await checkedMembers(o.store, o.runs);
   await initBackend(o.backend);
   const prov = runs[0].provenance;
-  const config0 = runs[0].config as TrainConfig;
-  const dataDir = o.dataDir ?? (existsSync(prov.dataDir) ? prov.dataDir : undefined);
-  const dataset = o.dataset ?? loadDataset({ dataDir, limitTrain: config0.limitTrain, limitTest: config0.limitTest });
-  if (dataset.checksum !== prov.dataChecksum) {
-    throw new EnsembleError(`runs ${runs.map((r) => r.id).join(', ')} were trained on data with sha256 ${prov.dataChecksum.slice(0, 12)}…, ` +
-      `but ${dataset.dir} (with their limits) has ${dataset.checksum.slice(0, 12)}…; pass --data-dir with the data they were trained on`);
-  }
+  // The members share their data (checkedMembers), so the first one's stands for all.
+  const dataset = o.dataset ?? loadTrainingData(runs[0], o.dataDir, `runs ${runs.map((r) => r.id).join(', ')} were`);
   const k = prov.classNames.length;
   const views = o.tta ?? [];
   const plain: Float32Array[] = [];
@@ -147,7 +125,7 @@ export async function evaluateEnsemble(o: EnsembleOptions): Promise<EnsembleResu
     ...(t ? { ttaAccuracy: t.members[i].accuracy, ttaLoss: t.members[i].loss } : {}),
   }));
 
-  const { id, dir } = newEnsembleDir(o.store.root);
+  const { id, dir } = newStampedDir(join(o.store.root, ENSEMBLES_DIR));
   const files: string[] = [];
   const heatmap = (m: Metrics, name: string, title: string) => {
     const path = join(dir, name);

@@ -21,6 +21,21 @@ export async function requireRun(store: RunStore, id: number): Promise<RunRecord
   return run;
 }
 
+/**
+ * The data a run was trained on, with its limits: from `dataDir`, else from where the run found it
+ * (if it is still there), else the usual lookup; an error names `who` when the checksum differs.
+ */
+export function loadTrainingData(run: RunRecord, dataDir: string | undefined, who: string): Dataset {
+  const config = run.config as TrainConfig;
+  const dir = dataDir ?? (existsSync(run.provenance.dataDir) ? run.provenance.dataDir : undefined);
+  const dataset = loadDataset({ dataDir: dir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+  if (dataset.checksum !== run.provenance.dataChecksum) {
+    throw new StoreError(`${who} trained on data with sha256 ${run.provenance.dataChecksum.slice(0, 12)}…, but ${dataset.dir} ` +
+      `(with the same limits) has ${dataset.checksum.slice(0, 12)}…; pass --data-dir with the data used in training`);
+  }
+  return dataset;
+}
+
 /** With `tta`, each image's probabilities are averaged over it and those views (test-time augmentation). */
 export async function evaluateRun(store: RunStore, id: number, split: SplitName, opts: { dataDir?: string; backend?: BackendChoice; tta?: TtaView[] } = {}):
   Promise<{ run: RunRecord; metrics: Metrics; dataset: Dataset }> {
@@ -28,13 +43,7 @@ export async function evaluateRun(store: RunStore, id: number, split: SplitName,
   if (run.status !== 'completed') throw new StoreError(`run ${id} is ${run.status}; only completed runs have a final model`);
   await initBackend(opts.backend);
   const config = run.config as TrainConfig;
-  // By default the data the run was trained on, where it still is.
-  const dataDir = opts.dataDir ?? (existsSync(run.provenance.dataDir) ? run.provenance.dataDir : undefined);
-  const dataset = loadDataset({ dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
-  if (dataset.checksum !== run.provenance.dataChecksum) {
-    throw new StoreError(`run ${id} was trained on data with sha256 ${run.provenance.dataChecksum.slice(0, 12)}…, but ${dataset.dir} ` +
-      `(with the run's limits) has ${dataset.checksum.slice(0, 12)}…; pass --data-dir with the data it was trained on`);
-  }
+  const dataset = loadTrainingData(run, opts.dataDir, `run ${id} was`);
   const data = prepareData(dataset, run.spec as ModelSpec, config);
   const ex = split === 'test' ? data.test : split === 'train' ? data.train : data.val;
   if (!ex) throw new StoreError(`run ${id} has no validation split`);

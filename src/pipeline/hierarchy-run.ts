@@ -5,19 +5,18 @@
  * flat model of the same architecture and training it is compared with, unless a stored flat run
  * is given. The comparison is on the full test set; the result is stored under STORE/hierarchies/.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { classGrouping, coarseDataset, groupDataset, type ClassGrouping } from '../data/class-groups.ts';
 import { loadDataset, type Dataset } from '../data/dataset.ts';
 import { normalize } from '../data/preprocess.ts';
 import { initBackend, type BackendChoice } from '../engine/index.ts';
 import { combineHierarchy } from '../evaluate/hierarchy.ts';
-import { computeMetrics, type Metrics } from '../evaluate/metrics.ts';
+import { argmaxRows, computeMetrics, type Metrics } from '../evaluate/metrics.ts';
 import { predictProbs } from '../evaluate/predict.ts';
 import { resolveModel } from '../models/load.ts';
 import type { LayerSpec, ModelSpec } from '../models/types.ts';
 import { confusionHeatmap } from '../report/index.ts';
-import { loadModel, writeFileAtomic } from '../store/files.ts';
+import { loadModel, newStampedDir, writeFileAtomic } from '../store/files.ts';
 import type { RunRecord, RunStore } from '../store/types.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { QuietProgress, type ProgressReporter } from '../train/progress.ts';
@@ -71,8 +70,7 @@ export function withClasses(spec: ModelSpec, classes: number, suffix: string): M
   return { ...structuredClone(spec), name: `${spec.name}-${suffix}`, classes, layers };
 }
 
-function score(probs: Float32Array, labels: Uint8Array, group: number[]): HierarchyScore {
-  const m: Metrics = computeMetrics(probs, labels, probs.length / labels.length);
+function score(m: Metrics, group: number[]): HierarchyScore {
   let inGroup = 0;
   let right = 0;
   for (const c of group) {
@@ -80,6 +78,20 @@ function score(probs: Float32Array, labels: Uint8Array, group: number[]): Hierar
     right += m.confusion[c][c];
   }
   return { accuracy: m.accuracy, loss: m.loss, groupAccuracy: inGroup ? right / inGroup : NaN };
+}
+
+/** The specialist alone on the test images of the group's classes (its probabilities for all test images). */
+function groupAccuracy(probs: Float32Array, labels: Uint8Array, group: number[]): number {
+  const predicted = argmaxRows(probs, group.length);
+  let n = 0;
+  let right = 0;
+  labels.forEach((y, i) => {
+    const j = group.indexOf(y);
+    if (j < 0) return;
+    n++;
+    if (predicted[i] === j) right++;
+  });
+  return right / n;
 }
 
 /** A stored run's final model predicting the full test set, scaled as that run was trained. */
@@ -125,23 +137,18 @@ export async function trainHierarchy(o: HierarchyOptions): Promise<HierarchyResu
   const pCoarse = await predictTest(o.store, coarse, coarseData, full);
   const pSpecialist = await predictTest(o.store, specialist, groupData, full);
   const pFlat = await predictTest(o.store, flat, full, full);
-  const combined = combineHierarchy(pCoarse, pSpecialist, g, full.test.count);
-  const specialistOnGroup = computeMetrics(await predictTest(o.store, specialist, groupData, groupData), groupData.test.labels, g.group.length);
+  const k = full.classNames.length;
+  const hierarchical = computeMetrics(combineHierarchy(pCoarse, pSpecialist, g, full.test.count), labels, k);
 
-  const base = join(o.store.root, HIERARCHIES_DIR);
-  mkdirSync(base, { recursive: true });
-  const id = new Date().toISOString().replace(/[:.]/g, '-');
-  const dir = join(base, id);
-  mkdirSync(dir);
+  const { id, dir } = newStampedDir(join(o.store.root, HIERARCHIES_DIR));
   const heatmap = join(dir, 'confusion-hierarchical.png');
-  confusionHeatmap(computeMetrics(combined, labels, full.classNames.length).confusion, full.classNames,
-    { title: 'Hierarchical classifier (test)' }).writePNG(heatmap);
+  confusionHeatmap(hierarchical.confusion, full.classNames, { title: 'Hierarchical classifier (test)' }).writePNG(heatmap);
   const result: HierarchyResult = {
     id, group: { classes: g.group, names: g.group.map((c) => full.classNames[c]) },
     runs: { coarse: coarse.id, specialist: specialist.id, flat: flat.id },
-    flat: score(pFlat, labels, g.group), hierarchical: score(combined, labels, g.group),
+    flat: score(computeMetrics(pFlat, labels, k), g.group), hierarchical: score(hierarchical, g.group),
     coarseAccuracy: computeMetrics(pCoarse, coarseData.test.labels, coarseData.classNames.length).accuracy,
-    specialistAccuracy: specialistOnGroup.accuracy, testCount: labels.length, files: [],
+    specialistAccuracy: groupAccuracy(pSpecialist, labels, g.group), testCount: labels.length, files: [],
   };
   const json = join(dir, 'hierarchy.json');
   result.files = [json, heatmap];

@@ -73,3 +73,22 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
 }
+
+/**
+ * A new folder under `parent` named by the current UTC time (…-1, -2 when another process took the
+ * name in the same millisecond), for results stored by time: ensembles, hierarchies.
+ */
+export function newStampedDir(parent: string): { id: string; dir: string } {
+  mkdirSync(parent, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (let n = 0; ; n++) {
+    const id = n ? `${stamp}-${n}` : stamp;
+    const dir = join(parent, id);
+    try {
+      mkdirSync(dir);
+      return { id, dir };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
