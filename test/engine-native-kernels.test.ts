@@ -10,8 +10,10 @@ import { SKIP, useNative, input, assertMatchesCpu, countNativeCalls, type Input 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface ConvCase { x: number[]; f: number[]; stride: number | [number, number]; pad: Pad }
 
+// 3x3 stride-1 cases with channels in multiples of 16 run Winograd where oneDNN has it (AVX-512).
 const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 9, 3], f: [3, 3, 3, 8], stride: 1, pad: 'same' },
+  { x: [3, 7, 9, 16], f: [3, 3, 16, 32], stride: 1, pad: 'same' },
   { x: [1, 7, 8, 2], f: [3, 2, 2, 5], stride: 2, pad: 'valid' },
   { x: [3, 11, 9, 4], f: [3, 3, 4, 6], stride: 2, pad: 'same' },
   { x: [1, 6, 6, 2], f: [3, 3, 2, 3], stride: 2, pad: 'valid' },
@@ -19,6 +21,9 @@ const CONV_CASES: ConvCase[] = [
   { x: [4, 28, 28, 1], f: [3, 3, 1, 32], stride: 1, pad: 'same' },
   { x: [2, 8, 8, 24], f: [1, 1, 24, 20], stride: 1, pad: 'valid' },
   { x: [1, 10, 9, 3], f: [3, 3, 3, 4], stride: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+  { x: [2, 9, 6, 32], f: [3, 3, 32, 16], stride: 1, pad: 'valid' },
+  { x: [1, 5, 5, 16], f: [3, 3, 16, 16], stride: 1, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
+  { x: [1, 6, 11, 16], f: [3, 3, 16, 48], stride: 1, pad: [[0, 0], [1, 1], [0, 0], [0, 0]] },
 ];
 const label = (c: ConvCase) => `x[${c.x}] f[${c.f}] s${c.stride} ${JSON.stringify(c.pad)}`;
 const outShape = (c: ConvCase) =>
@@ -42,7 +47,7 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
 
   it('FusedConv2D with bias and each activation', () => {
     const acts = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const;
-    CONV_CASES.slice(0, 5).forEach((c, i) => {
+    CONV_CASES.slice(0, 6).forEach((c, i) => {
       for (const activation of acts) {
         const x = input(c.x, 40 + i), f = input(c.f, 50 + i), b = input([c.f[3]], 60 + i);
         assertMatchesCpu(`fused conv2d ${activation} ${label(c)}`, [x, f, b], (xt, ft, bt) =>

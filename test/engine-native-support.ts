@@ -58,8 +58,8 @@ export function assertMatchesCpu(label: string, inputs: Input[], f: (...t: tf.Te
   return worst;
 }
 
-/** Counts calls to each addon function while f runs (to prove a path is native). */
-export async function countNativeCalls<T>(f: () => T): Promise<{ result: T; calls: Record<string, number> }> {
+/** Counts calls to each addon function while f runs, to its end when it is async (to prove a path is native). */
+export async function countNativeCalls<T>(f: () => T | Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
   const { addon } = await import('../src/engine/native/addon.ts');
   const a = addon() as unknown as Record<string, (...args: unknown[]) => unknown>;
   const calls: Record<string, number> = {};
@@ -69,7 +69,7 @@ export async function countNativeCalls<T>(f: () => T): Promise<{ result: T; call
     a[name] = (...args: unknown[]) => { calls[name] = (calls[name] ?? 0) + 1; return saved[name](...args); };
   }
   try {
-    return { result: f(), calls };
+    return { result: await f(), calls };
   } finally {
     Object.assign(a, saved);
   }

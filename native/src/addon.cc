@@ -94,6 +94,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", omp_threads());
   o.Set("onednn", onednn_version());
   o.Set("openblas", openblas_info());
+  o.Set("winograd", winograd_available());
   return o;
 }
 
@@ -209,6 +210,17 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   });
 }
 
+// dropout(x, y, rate, seedA, seedB): 0 <= rate < 1, seeds are 32-bit unsigned integers
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
+  return guarded(info, "dropout", [&](const Args& a) {
+    size_t n = a.len(0, "x");
+    float rate = a.real(2, "rate");
+    if (!(rate >= 0.f && rate < 1.f)) a.fail("rate must be in [0, 1)");
+    dropout(a.f32(0, n, "x"), a.f32(1, n, "y"), n, rate, (uint32_t)a.num(3, "seedA"), (uint32_t)a.num(4, "seedB"));
+    return info.Env().Undefined();
+  });
+}
+
 // reduce(op, x, out, outer, mid, inner)
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return guarded(info, "reduce", [&](const Args& a) {
@@ -316,6 +328,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("actBackward", Napi::Function::New(env, ActBackward));
   exports.Set("actBackwardBias", Napi::Function::New(env, ActBackwardBias));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("dropout", Napi::Function::New(env, Dropout));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));

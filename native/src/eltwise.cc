@@ -131,4 +131,25 @@ void binary(int op, const float* a, size_t la, const float* b, size_t lb, float*
   }
 }
 
+// murmur3's 32-bit finaliser: a bijection that mixes every input bit into every output bit.
+static inline uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  return h ^ (h >> 16);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void dropout(const float* x, float* y, size_t n, float rate, uint32_t seed_a, uint32_t seed_b) {
+  const float scale = 1.f / (1.f - rate);
+  // Element i is kept when its uniform u (24 bits) is >= rate, as tfjs's floor(u + keepProb) keeps it.
+  const uint32_t threshold = (uint32_t)std::ceil((double)rate * 16777216.0);
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t u = fmix32(fmix32((uint32_t)i * 0x9e3779b9u ^ seed_a) + seed_b) >> 8;
+    y[i] = x[i] * (u >= threshold ? scale : 0.f);
+  }
+}
+
 }  // namespace fm

@@ -47,6 +47,8 @@ std::string openblas_info();
 void conv_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, int act, float alpha);
 void conv_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx);
 void conv_backward_filter(const ConvShape& s, const float* x, const float* dy, float* dw);
+// Whether 3x3 stride-1 convolutions with channels in multiples of 16 run Winograd here (AVX-512 CPUs).
+bool winograd_available();
 
 // gemm.cc: warm_up_openblas() once at load (see gemm.cc).
 void warm_up_openblas();
@@ -72,6 +74,11 @@ void act_backward_bias(const float* dy, const float* src, float* dx, size_t n, i
 enum BinOp : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
 // out[i] = a[i % len_a] op b[i % len_b] for i < n, where len_a and len_b divide n (broadcast of a suffix).
 void binary(int op, const float* a, size_t len_a, const float* b, size_t len_b, float* out, size_t n);
+
+// Inverted dropout: y = x * keep / (1 - rate), where keep is a pseudo-random 0/1 per element drawn
+// from (seed_a, seed_b, i) by a counter-based hash: the same seeds give the same mask whatever the
+// thread count, and the gradient is the same call on dy (no mask is stored).
+void dropout(const float* x, float* y, size_t n, float rate, uint32_t seed_a, uint32_t seed_b);
 
 // reduce.cc: x viewed as [outer, mid, inner], reduced over mid into [outer, inner].
 enum ReduceOp : int { kSum = 0, kMean = 1, kMax = 2, kMin = 3 };

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createNativeOptimizer, type FusedOptimizerParams } from './native/optimizer.ts';
 import { nativeBatchNormTraining, type BatchNormTraining } from './native/batchnorm.ts';
+import { nativeDropout } from './native/dropout.ts';
 
 export const BACKENDS = ['native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -88,3 +89,11 @@ export function batchNormInTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.T
   return nativeBatchNormTraining(x, scale, offset, epsilon);
 }
 export type { BatchNormTraining };
+
+/**
+ * Dropout of a training batch as one kernel forward and one backward, when the current backend has
+ * it (native); otherwise undefined and the caller runs tfjs's dropout.
+ */
+export function dropoutInTraining(x: tf.Tensor, rate: number): tf.Tensor | undefined {
+  return nativeDropout(x, rate);
+}

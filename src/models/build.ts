@@ -13,6 +13,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalization } from './batch-norm.ts';
+import { dropout } from './dropout.ts';
 import { INPUT_SHAPES, needsProjection, pair } from './shapes.ts';
 import { DEFAULTS, type Activation, type LayerSpec, type ModelSpec, type Regularizer, type ResidualLayer } from './types.ts';
 import { validateSpec } from './validate.ts';
@@ -165,7 +166,7 @@ function applyLayer(x: Tensor, layer: LayerSpec, names: Namer): Tensor {
       if (x.shape.length === 2) return x;
       return tfl.layers.flatten({ name: names.next('flatten') }).apply(x) as Tensor;
     case 'dropout':
-      return tfl.layers.dropout({ rate: layer.rate, name: names.next('dropout') }).apply(x) as Tensor;
+      return dropout({ rate: layer.rate, name: names.next('dropout') }).apply(x) as Tensor;
     case 'batchNorm':
       return batchNorm(x, names.next('batch_normalization'), layer.momentum, layer.epsilon);
     case 'activation':

@@ -16,7 +16,7 @@ type F32 = Float32Array;
 type Nullable<T> = T | null;
 
 export interface NativeAddon {
-  info(): { threads: number; onednn: string; openblas: string };
+  info(): { threads: number; onednn: string; openblas: string; winograd: boolean };
   convForward(x: F32, filter: F32, bias: Nullable<F32>, y: F32, dims: number[], act: number, alpha: number): void;
   convBackwardData(dy: F32, filter: F32, dx: F32, dims: number[]): void;
   convBackwardFilter(x: F32, dy: F32, dfilter: F32, dims: number[]): void;
@@ -30,6 +30,7 @@ export interface NativeAddon {
   actBackward(dy: F32, src: F32, dx: F32, act: number, alpha: number, fromOutput: boolean): void;
   actBackwardBias(dy: F32, src: F32, dx: F32, db: F32, act: number, alpha: number, fromOutput: boolean): void;
   binary(op: number, a: F32, b: F32, out: F32): void;
+  dropout(x: F32, y: F32, rate: number, seedA: number, seedB: number): void;
   reduce(op: number, x: F32, out: F32, outer: number, mid: number, inner: number): void;
   softmax(logits: F32, y: F32, rows: number, cols: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: Nullable<F32>, scale: Nullable<F32>, eps: number, y: F32): void;

@@ -12,6 +12,8 @@ import { nativeKernel, type KernelArgs } from './define.ts';
 export const ACTIVATION_GRAD = 'NativeActivationGrad';
 /** The same plus the per-channel sum of the result (a fused layer's bias gradient) in one pass. */
 export const ACTIVATION_GRAD_BIAS = 'NativeActivationGradBias';
+/** Inverted dropout with a mask hashed from attrs seedA, seedB (see native/src/kernels.h). */
+export const DROPOUT = 'NativeDropout';
 
 function unary(act: number, alpha: (attrs: tf.NamedAttrMap) => number) {
   return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | undefined => {
@@ -58,6 +60,14 @@ function activationGradBias({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   return [output(backend, shape, dx), output(backend, [channels], db)];
 }
 
+function dropout({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const xv = f32(backend, inputs.x);
+  if (!xv) throw new Error(`${DROPOUT}: x must be a float32 tensor, got [${inputs.x.shape}] ${inputs.x.dtype}`);
+  const y = alloc(xv.length);
+  addon().dropout(xv, y, attrs.rate as number, attrs.seedA as number, attrs.seedB as number);
+  return output(backend, inputs.x.shape, y);
+}
+
 function eluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo | undefined {
   const dyv = f32(backend, inputs.dy), yv = f32(backend, inputs.y);
   if (!dyv || !yv) return undefined;
@@ -101,6 +111,7 @@ export const eltwiseKernels = (): tf.KernelConfig[] => [
   nativeKernel(tf.EluGrad, eluGrad),
   nativeKernel(ACTIVATION_GRAD, activationGrad),
   nativeKernel(ACTIVATION_GRAD_BIAS, activationGradBias),
+  nativeKernel(DROPOUT, dropout),
   nativeKernel(tf.Add, binary(0)),
   nativeKernel(tf.Sub, binary(1)),
   nativeKernel(tf.Multiply, binary(2)),
