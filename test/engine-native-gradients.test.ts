@@ -1,11 +1,13 @@
 /**
  * Gradients on the native backend: central finite differences through tf.grads for conv, dense,
  * pooling, batch norm and the activations; the fused conv/dense training path against the cpu
- * backend's own gradients; and proof that training keeps conv + bias + relu as one native kernel.
+ * backend's own gradients; softmax and the cross-entropy loss against tfjs's compositions on cpu; and
+ * proof that training keeps conv + bias + relu as one native kernel.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { crossEntropyLoss } from '../src/train/trainer.ts';
 import { SKIP, useNative, input, randomValues, assertMatchesCpu, countNativeCalls, type Input } from './engine-native-support.ts';
 
 /** sum(f(inputs) * w) in float64, w fixed random weights, so every output element matters. */
@@ -100,6 +102,30 @@ describe('native gradients', { skip: SKIP }, () => {
     const signs = randomValues(x.values.length, 41);
     x.values.forEach((v, i) => { x.values[i] = signs[i] < 0 ? -v : v; });
     for (const [name, f] of acts) checkGradient(name, [x], f, [0], { eps: 1e-3, samples: 20 });
+  });
+
+  it('softmax gradient (native kernel) matches tfjs\'s on cpu, 2-D and 3-D', () => {
+    for (const [shape, seed] of [[[37, 10], 170], [[3, 4, 17], 171]] as const) {
+      const x = input([...shape], seed, -4, 4), w = input([...shape], seed + 10);
+      assertMatchesCpu(`softmax gradient [${shape}]`, [x, w], (xt, wt) =>
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t), wt)))(xt), 1e-5);
+    }
+    checkGradient('softmax', [input([5, 7], 172, -3, 3)], (t) => tf.softmax(t), [0], { eps: 1e-3 });
+  });
+
+  it('cross-entropy loss and its gradient (native kernels) match the composition on cpu, clipping included', () => {
+    const rows = 64, k = 10;
+    // Probabilities with exact 0s and 1s (the clip's flat parts) and label-smoothed targets.
+    const logits = input([rows, k], 180, -12, 12);
+    const labels = { shape: [rows, k], values: new Float32Array(rows * k).fill(0.01) };
+    for (let r = 0; r < rows; r++) labels.values[r * k + (r * 3) % k] = 0.91;
+    const probsOf = (t: tf.Tensor) => tf.softmax(tf.mul(t, tf.tensor(Array.from({ length: rows * k }, (_, i) => (i % 5 === 0 ? 20 : 1)), [rows, k])));
+    const saturated = tf.tidy(() => probsOf(tf.tensor(logits.values, logits.shape)).dataSync());
+    assert.ok(saturated.some((p) => p < 1e-7) && saturated.some((p) => p > 1 - 1e-7), 'probabilities on both clipped ends');
+    assertMatchesCpu('cross-entropy value and gradient', [labels, logits], (yt, lt) => {
+      const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => crossEntropyLoss(yt, probsOf(t)))([lt]);
+      return [value, grads[0]];
+    }, 1e-5);
   });
 
   it('fused conv + relu and dense + relu training gradients match the cpu backend', () => {

@@ -239,6 +239,33 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   });
 }
 
+// softmaxGrad(dy, y, dx, rows, cols)
+Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, "softmaxGrad", [&](const Args& a) {
+    size_t rows = a.num(3, "rows"), cols = a.num(4, "cols"), n = rows * cols;
+    softmax_grad(a.f32(0, n, "dy"), a.f32(1, n, "y"), a.f32(2, n, "dx"), rows, cols);
+    return info.Env().Undefined();
+  });
+}
+
+// crossEntropy(labels, probs, rows, cols, eps) -> mean loss
+Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
+  return guarded(info, "crossEntropy", [&](const Args& a) -> Napi::Value {
+    size_t rows = a.num(2, "rows"), cols = a.num(3, "cols"), n = rows * cols;
+    return Napi::Number::New(info.Env(), cross_entropy(a.f32(0, n, "labels"), a.f32(1, n, "probs"), rows, cols, a.real(4, "eps")));
+  });
+}
+
+// crossEntropyGrad(dy, labels, probs, dprobs, rows, cols, eps)
+Napi::Value CrossEntropyGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, "crossEntropyGrad", [&](const Args& a) {
+    size_t rows = a.num(4, "rows"), cols = a.num(5, "cols"), n = rows * cols;
+    cross_entropy_grad(a.real(0, "dy"), a.f32(1, n, "labels"), a.f32(2, n, "probs"), a.f32(3, n, "dprobs"), rows, cols,
+                       a.real(6, "eps"));
+    return info.Env().Undefined();
+  });
+}
+
 // batchNorm(x, mean, variance, offset|null, scale|null, eps, y)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNorm", [&](const Args& a) {
@@ -331,6 +358,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dropout", Napi::Function::New(env, Dropout));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
+  exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
+  exports.Set("crossEntropyGrad", Napi::Function::New(env, CrossEntropyGrad));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));

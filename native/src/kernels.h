@@ -84,6 +84,12 @@ void dropout(const float* x, float* y, size_t n, float rate, uint32_t seed_a, ui
 enum ReduceOp : int { kSum = 0, kMean = 1, kMax = 2, kMin = 3 };
 void reduce(int op, const float* x, size_t outer, size_t mid, size_t inner, float* out);
 void softmax(const float* logits, float* y, size_t rows, size_t cols);
+// Softmax's gradient from its output y, per row of `cols`: dx = y * (dy - sum(dy * y)).
+void softmax_grad(const float* dy, const float* y, float* dx, size_t rows, size_t cols);
+// Keras's categorical cross-entropy on probabilities: the mean over rows of -sum(t * log(clip(p, eps, 1 - eps))),
+// and its gradient with respect to p for an upstream gradient dy (zero where the clip is active, as tfjs's).
+float cross_entropy(const float* t, const float* p, size_t rows, size_t cols, float eps);
+void cross_entropy_grad(float dy, const float* t, const float* p, float* dp, size_t rows, size_t cols, float eps);
 
 // batchnorm.cc: y = (x - mean) * scale / sqrt(var + eps) + offset, per channel (last axis, size c).
 void batch_norm(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,

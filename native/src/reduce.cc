@@ -87,4 +87,34 @@ void softmax(const float* logits, float* y, size_t rows, size_t cols) {
   }
 }
 
+void softmax_grad(const float* dy, const float* y, float* dx, size_t rows, size_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols >= (1 << 15))
+  for (size_t r = 0; r < rows; ++r) {
+    const float *g = dy + r * cols, *p = y + r * cols;
+    float dot = 0.f;
+    for (size_t j = 0; j < cols; ++j) dot += g[j] * p[j];
+    float* out = dx + r * cols;
+    for (size_t j = 0; j < cols; ++j) out[j] = p[j] * (g[j] - dot);
+  }
+}
+
+float cross_entropy(const float* t, const float* p, size_t rows, size_t cols, float eps) {
+  double total = 0.0;
+  for (size_t r = 0; r < rows; ++r) {
+    float row = 0.f;
+    for (size_t j = 0; j < cols; ++j) {
+      const size_t i = r * cols + j;
+      row += t[i] * std::log(std::fmin(std::fmax(p[i], eps), 1.f - eps));
+    }
+    total += row;
+  }
+  return (float)(-total / (double)rows);
+}
+
+void cross_entropy_grad(float dy, const float* t, const float* p, float* dp, size_t rows, size_t cols, float eps) {
+  const float scale = -dy / (float)rows;
+  for (size_t i = 0; i < rows * cols; ++i)
+    dp[i] = p[i] >= eps && p[i] <= 1.f - eps ? scale * t[i] / p[i] : 0.f;
+}
+
 }  // namespace fm

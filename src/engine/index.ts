@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createNativeOptimizer, type FusedOptimizerParams } from './native/optimizer.ts';
 import { nativeBatchNormTraining, type BatchNormTraining } from './native/batchnorm.ts';
 import { nativeDropout } from './native/dropout.ts';
+import { nativeCrossEntropy } from './native/loss.ts';
 
 export const BACKENDS = ['native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -96,4 +97,13 @@ export type { BatchNormTraining };
  */
 export function dropoutInTraining(x: tf.Tensor, rate: number): tf.Tensor | undefined {
   return nativeDropout(x, rate);
+}
+
+/**
+ * Categorical cross-entropy on probabilities (mean over rows of -sum(labels * log(clip(probs, eps,
+ * 1 - eps)))) as one kernel each way, when the current backend has them (native); otherwise undefined
+ * and the caller composes it from tfjs ops.
+ */
+export function crossEntropyInTraining(labels: tf.Tensor, probs: tf.Tensor, eps: number): tf.Scalar | undefined {
+  return nativeCrossEntropy(labels, probs, eps);
 }

@@ -9,6 +9,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { AugmentError, describeAugment, hasTransforms } from '../data/augment-config.ts';
 import { Augmenter, batchRandom, expandExamples, type ImageFormat } from '../data/augment.ts';
 import { deriveSeed, mulberry32, permutation } from '../data/random.ts';
+import { crossEntropyInTraining } from '../engine/index.ts';
 import type { EpochRecord } from '../store/types.ts';
 import { EarlyStopping, improves, monitored, ReduceLROnPlateau, type EpochLogs } from './callbacks.ts';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type TrainerState } from './checkpoint.ts';
@@ -67,9 +68,10 @@ export function seedMathRandom(seed: number): () => void {
 
 const EPS = 1e-7;
 
-/** Keras's categorical cross-entropy on probabilities, with optional label smoothing. */
+/** Keras's categorical cross-entropy on probabilities (label smoothing is in yTrue). */
 export function crossEntropyLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(yTrue, tf.log(tf.clipByValue(yPred, EPS, 1 - EPS))), -1))) as tf.Scalar);
+  return crossEntropyInTraining(yTrue, yPred, EPS) ??
+    tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(yTrue, tf.log(tf.clipByValue(yPred, EPS, 1 - EPS))), -1))) as tf.Scalar);
 }
 
 function batchLabels(y: Uint8Array, idx: ArrayLike<number>, k: number, smoothing: number): Float32Array {

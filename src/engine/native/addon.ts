@@ -33,6 +33,9 @@ export interface NativeAddon {
   dropout(x: F32, y: F32, rate: number, seedA: number, seedB: number): void;
   reduce(op: number, x: F32, out: F32, outer: number, mid: number, inner: number): void;
   softmax(logits: F32, y: F32, rows: number, cols: number): void;
+  softmaxGrad(dy: F32, y: F32, dx: F32, rows: number, cols: number): void;
+  crossEntropy(labels: F32, probs: F32, rows: number, cols: number, eps: number): number;
+  crossEntropyGrad(dy: number, labels: F32, probs: F32, dprobs: F32, rows: number, cols: number, eps: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: Nullable<F32>, scale: Nullable<F32>, eps: number, y: F32): void;
   batchNormTrain(x: F32, scale: Nullable<F32>, offset: Nullable<F32>, eps: number, y: F32, mean: F32, variance: F32): void;
   batchNormTrainGrad(

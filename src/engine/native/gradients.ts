@@ -4,7 +4,8 @@
  * 1. Activation gradients: tfjs composes them from several generic kernels (relu' = dy * step(x),
  *    tanh' = dy * (1 - y²), ...). On the native backend they become one NativeActivationGrad kernel;
  *    on any other backend the original gradient runs unchanged.
- * 2. Fused conv/dense: tf.fused.conv2d / tf.fused.matMul (what tfjs-layers calls) silently split into
+ * 2. Softmax's gradient (tfjs: Multiply, Sum, a broadcasting Multiply, Sub) is one NativeSoftmaxGrad.
+ * 3. Fused conv/dense: tf.fused.conv2d / tf.fused.matMul (what tfjs-layers calls) silently split into
  *    conv + add + activation whenever a gradient is being recorded. On the native backend they stay
  *    one FusedConv2D / _FusedMatMul kernel, whose registered gradient takes activation' from the saved
  *    output, then Conv2DBackpropInput/Filter (or two matmuls) and a bias sum, each only if needed.
@@ -17,6 +18,7 @@ import '@tensorflow/tfjs-layers';
 import { ACT, fusedActivation } from './activations.ts';
 import { ACTIVATION_GRAD, ACTIVATION_GRAD_BIAS } from './kernels/eltwise.ts';
 import { BACKEND_NAME } from './kernels/define.ts';
+import { SOFTMAX_GRAD } from './kernels/reduce.ts';
 
 const onNative = () => tf.getBackend() === BACKEND_NAME;
 
@@ -48,6 +50,19 @@ function overrideActivationGradients(): void {
       },
     });
   }
+}
+
+function overrideSoftmaxGradient(): void {
+  const original = tf.getGradient(tf.Softmax);
+  if (!original) throw new Error('native backend: tfjs has no gradient for Softmax to override');
+  tf.registerGradient({
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const y = saved[0];
+      if (!onNative() || (attrs.dim !== -1 && attrs.dim !== y.rank - 1)) return original.gradFunc(dy, saved, attrs);
+      return { logits: () => tf.engine().runKernel(SOFTMAX_GRAD, { dy: dy as tf.Tensor, y }) as tf.Tensor };
+    },
+  });
 }
 
 type FusedConvArgs = Parameters<typeof tf.fused.conv2d>[0];
@@ -159,6 +174,7 @@ export function installTrainingPaths(): void {
   if (installed) return;
   installed = true;
   overrideActivationGradients();
+  overrideSoftmaxGradient();
   registerFusedGradients();
   // tfjs-core's `fused` namespace is a plain object shared by every importer (tfjs-layers included).
   const fused = tf.fused as { conv2d: typeof tf.fused.conv2d; matMul: typeof tf.fused.matMul };

@@ -1,4 +1,7 @@
-/** Sum, Mean, Max, Min over one contiguous run of axes; Softmax over the last axis; FusedBatchNorm. */
+/**
+ * Sum, Mean, Max, Min over one contiguous run of axes; Softmax over the last axis and its gradient;
+ * categorical cross-entropy and its gradient (custom kernels, see ../loss.ts); FusedBatchNorm.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { addon } from '../addon.ts';
 import { alloc, f32, output, sizeOf } from '../storage.ts';
@@ -36,6 +39,49 @@ function softmax({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | undefi
   return output(backend, logits.shape, y);
 }
 
+export const SOFTMAX_GRAD = 'NativeSoftmaxGrad';
+export const CROSS_ENTROPY = 'NativeCrossEntropy';
+export const CROSS_ENTROPY_GRAD = 'NativeCrossEntropyGrad';
+
+/** The named inputs as float32 arrays of one shape (rank >= 1), or a clear error. */
+function sameShape(kernel: string, args: KernelArgs, names: string[]): { values: Float32Array[]; rows: number; cols: number } {
+  const ts = names.map((n) => args.inputs[n]);
+  const values = ts.map((t) => t && f32(args.backend, t));
+  const shape = ts[0]?.shape ?? [];
+  if (shape.length === 0 || values.some((v) => !v) || ts.some((t) => t.shape.join() !== shape.join())) {
+    throw new Error(`${kernel}: ${names.join(', ')} must be float32 tensors of one shape (rank >= 1), got ` +
+      ts.map((t, i) => `${names[i]} ${t ? `[${t.shape}] ${t.dtype}` : 'missing'}`).join(', '));
+  }
+  const cols = shape[shape.length - 1];
+  return { values: values as Float32Array[], rows: sizeOf(shape) / cols, cols };
+}
+
+/** dy, y (softmax's output over the last axis) → dx. */
+function softmaxGrad(args: KernelArgs): tf.TensorInfo {
+  const { values: [dy, y], rows, cols } = sameShape(SOFTMAX_GRAD, args, ['dy', 'y']);
+  const dx = alloc(dy.length);
+  addon().softmaxGrad(dy, y, dx, rows, cols);
+  return output(args.backend, args.inputs.dy.shape, dx);
+}
+
+/** labels, probs; attrs eps → the scalar mean categorical cross-entropy. */
+function crossEntropy(args: KernelArgs): tf.TensorInfo {
+  const { values: [labels, probs], rows, cols } = sameShape(CROSS_ENTROPY, args, ['labels', 'probs']);
+  const loss = alloc(1);
+  loss[0] = addon().crossEntropy(labels, probs, rows, cols, args.attrs.eps as number);
+  return output(args.backend, [], loss);
+}
+
+/** dy (scalar), labels, probs; attrs eps → d loss / d probs. */
+function crossEntropyGrad(args: KernelArgs): tf.TensorInfo {
+  const { values: [labels, probs], rows, cols } = sameShape(CROSS_ENTROPY_GRAD, args, ['labels', 'probs']);
+  const dy = f32(args.backend, args.inputs.dy);
+  if (!dy || dy.length !== 1) throw new Error(`${CROSS_ENTROPY_GRAD}: dy must be a float32 scalar`);
+  const dp = alloc(probs.length);
+  addon().crossEntropyGrad(dy[0], labels, probs, dp, rows, cols, args.attrs.eps as number);
+  return output(args.backend, args.inputs.probs.shape, dp);
+}
+
 function batchNorm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | undefined {
   const { x, mean, variance, offset, scale } = inputs;
   const xv = f32(backend, x), mv = f32(backend, mean), vv = f32(backend, variance);
@@ -56,4 +102,7 @@ export const reduceKernels = (): tf.KernelConfig[] => [
   nativeKernel(tf.Min, reduce(OP.min, 'axis')),
   nativeKernel(tf.Softmax, softmax),
   nativeKernel(tf.FusedBatchNorm, batchNorm),
+  nativeKernel(SOFTMAX_GRAD, softmaxGrad),
+  nativeKernel(CROSS_ENTROPY, crossEntropy),
+  nativeKernel(CROSS_ENTROPY_GRAD, crossEntropyGrad),
 ];
