@@ -7,7 +7,8 @@ export function predictProbs(model: tfl.LayersModel, x: Float32Array, count: num
   let out: Float32Array | undefined;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const p = tf.tidy(() => model.predict(tf.tensor(x.subarray(start * size, (start + n) * size), [n, ...inputShape])) as tf.Tensor);
+    // batchSize: n, or tfjs-layers splits the batch into pieces of 32 (its default) and concatenates.
+    const p = tf.tidy(() => model.predict(tf.tensor(x.subarray(start * size, (start + n) * size), [n, ...inputShape]), { batchSize: n }) as tf.Tensor);
     const data = p.dataSync() as Float32Array;
     const k = data.length / n;
     out ??= new Float32Array(count * k);
