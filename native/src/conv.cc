@@ -10,6 +10,8 @@
 //  - backward-filter: oneDNN's backward-weights on NHWC as well: conv2 31-32 (im2col + OpenBLAS sgemm:
 //    83 for the sgemm alone, whose long reduction OpenBLAS handles poorly), conv1 4.1 (a tiled kernel of
 //    our own: 10.6; im2col + sgemm: ~15).
+//  - on AVX-512 CPUs, 3x3 stride-1 layers with channels in multiples of 16 use oneDNN's Winograd
+//    primitives instead (about 2x faster in all three directions; native/README.md has the figures).
 // oneDNN primitives, reorders and the blocked filter buffers are cached per shape. Like all of the addon,
 // this expects calls from one JavaScript thread at a time (not concurrent worker threads).
 #include <dnnl.hpp>
@@ -81,9 +83,9 @@ static memory::dims wei_dims(const ConvShape& s) { return {s.o, s.c, s.kh, s.kw}
 
 // Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3, AVX-512 only) for 3x3 stride-1 convolutions with
 // channel counts in multiples of 16: measured about 2x faster than the direct primitives in all three
-// directions on the CNN shapes here (see the header), even with its blocked activations reordered
-// from and to NHWC (under 1 ms per call at batch 128). Where oneDNN has no Winograd kernel (AVX2 CPUs,
-// other shapes) a plan falls back to the direct algorithm. FMNIST_NATIVE_WINOGRAD=0 turns it off.
+// directions on the CNN shapes here, and still well ahead with its blocked activations reordered from
+// and to NHWC around each call. Where oneDNN has no Winograd kernel (AVX2 CPUs, other shapes) a plan
+// falls back to the direct algorithm. FMNIST_NATIVE_WINOGRAD=0 turns it off.
 static bool winograd_enabled() {
   static const bool on = [] {
     const char* e = std::getenv("FMNIST_NATIVE_WINOGRAD");
@@ -121,7 +123,14 @@ static auto make_plan(const ConvShape& s, Make make) {
   return make(kDirect);
 }
 
-static dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool bias, const Algo& a);
+static dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool bias, const Algo& a) {
+  memory::desc src(src_dims(s), dt::f32, a.act), wei(wei_dims(s), dt::f32, tag::any),
+      dst(dst_dims(s), dt::f32, a.act), b({s.o}, dt::f32, tag::x);
+  memory::dims strides{s.sh, s.sw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
+  if (bias)
+    return {dnnl::prop_kind::forward_training, a.alg, src, wei, b, dst, strides, pad_l, pad_r};
+  return {dnnl::prop_kind::forward_training, a.alg, src, wei, dst, strides, pad_l, pad_r};
+}
 
 bool winograd_available() {
   static const bool ok = [] {
@@ -135,15 +144,6 @@ bool winograd_available() {
     }
   }();
   return ok;
-}
-
-static dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool bias, const Algo& a) {
-  memory::desc src(src_dims(s), dt::f32, a.act), wei(wei_dims(s), dt::f32, tag::any),
-      dst(dst_dims(s), dt::f32, a.act), b({s.o}, dt::f32, tag::x);
-  memory::dims strides{s.sh, s.sw}, pad_l{s.pt, s.pl}, pad_r{s.pb, s.pr};
-  if (bias)
-    return {dnnl::prop_kind::forward_training, a.alg, src, wei, b, dst, strides, pad_l, pad_r};
-  return {dnnl::prop_kind::forward_training, a.alg, src, wei, dst, strides, pad_l, pad_r};
 }
 
 // oneDNN's eltwise post-op for our activation code, or false when we apply it ourselves.
