@@ -40,8 +40,8 @@ const HELP = `Usage: npm run bench -- train [options]
 
 Training images/s of our engine and of PyTorch on the same networks, back to back in alternating
 rounds, plus inference images/s (batch 256) and single-image latency. Run it on an idle machine:
-the default run takes roughly 6 minutes on 2 idle cores (4 minutes with --rounds 1), most of it
-on vgg-bn and seed004-v5.
+the default run takes roughly 9 minutes on 2 cores (fewer with --rounds 1), most of it in PyTorch's rounds
+of vgg-bn and seed004-v5.
 
 Options:
   --only a,b            zoo models (default ${DEFAULT_MODELS.join(',')})
