@@ -1,8 +1,7 @@
 /**
  * tfjs-layers' BatchNormalization, with its training-mode step routed to the engine's fused kernels
- * when the backend has them (see engine/index.ts batchNormInTraining). The layer stays a plain
- * BatchNormalization to everything else: same class name, weights and config, so saved models load
- * anywhere tfjs does, and inference and other backends run tfjs's own code unchanged.
+ * when the backend has them (see engine/index.ts batchNormInTraining, and training-path.ts): a plain
+ * BatchNormalization to everything else.
  *
  * The training step matches tfjs-layers 4.22's BatchNormalization.call (channels-last, center and
  * scale on): normalise with the batch's mean and biased variance, then move each moving statistic
@@ -12,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormInTraining } from '../engine/index.ts';
+import { withTrainingPath } from './training-path.ts';
 
 type Layer = ReturnType<typeof tfl.layers.batchNormalization>;
 type LayerVariable = { read(): tf.Tensor; write(t: tf.Tensor): void };
@@ -22,21 +22,16 @@ interface BatchNormInternals {
 
 export function batchNormalization(config: Parameters<typeof tfl.layers.batchNormalization>[0]): Layer {
   const layer = tfl.layers.batchNormalization(config);
-  const tfjsCall = layer.call.bind(layer);
-  layer.call = (inputs, kwargs) => {
-    const bn = layer as unknown as BatchNormInternals;
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  const bn = layer as unknown as BatchNormInternals;
+  return withTrainingPath(layer, (x) => {
     const channelsLast = bn.axis === -1 || bn.axis === x.rank - 1;
-    if (!kwargs.training || !channelsLast || !bn.center || !bn.scale) return tfjsCall(inputs, kwargs);
-    return tf.tidy(() => {
-      const fused = batchNormInTraining(x, bn.gamma.read(), bn.beta.read(), bn.epsilon);
-      if (!fused) return tfjsCall(inputs, kwargs);
-      for (const [variable, batchValue] of [[bn.movingMean, fused.mean], [bn.movingVariance, fused.variance]] as const) {
-        const previous = variable.read();
-        variable.write(tf.sub(previous, tf.mul(tf.sub(previous, batchValue), 1 - bn.momentum)));
-      }
-      return fused.y;
-    });
-  };
-  return layer;
+    if (!channelsLast || !bn.center || !bn.scale) return undefined;
+    const fused = batchNormInTraining(x, bn.gamma.read(), bn.beta.read(), bn.epsilon);
+    if (!fused) return undefined;
+    for (const [variable, batchValue] of [[bn.movingMean, fused.mean], [bn.movingVariance, fused.variance]] as const) {
+      const previous = variable.read();
+      variable.write(tf.sub(previous, tf.mul(tf.sub(previous, batchValue), 1 - bn.momentum)));
+    }
+    return fused.y;
+  });
 }
