@@ -9,10 +9,6 @@
 
 namespace fm {
 
-// Below this many elements a loop runs on the calling thread: waking the pool's sleeping thread
-// (passive waiting) took 50-250 us inside this VM's training steps, more than splitting saves on a
-// memory-bound pass of ~0.1 ms (measured on the MLP: 1 << 15 -> 1 << 17 was a few % faster).
-static constexpr size_t kParallelMin = 1 << 17;
 static constexpr float kSeluScale = 1.0507009873554804934193349852946f;
 static constexpr float kSeluScaleAlpha = 1.7580993408473768599402175208123f;
 static constexpr float kTwoOverSqrtPi = 1.1283791670955126f;
@@ -143,8 +139,8 @@ static inline uint32_t fmix32(uint32_t h) {
   return h ^ (h >> 16);
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void dropout(const float* x, float* y, size_t n, float rate, uint32_t seed_a, uint32_t seed_b) {
+// Hashing two rounds per element is compute-bound at SSE width.
+FM_WIDE_CLONES void dropout(const float* x, float* y, size_t n, float rate, uint32_t seed_a, uint32_t seed_b) {
   const float scale = 1.f / (1.f - rate);
   // Element i is kept when its uniform u (24 bits) is >= rate, as tfjs's floor(u + keepProb) keeps it.
   const uint32_t threshold = (uint32_t)std::ceil((double)rate * 16777216.0);

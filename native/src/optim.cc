@@ -5,15 +5,7 @@
 
 namespace fm {
 
-// Below this many elements a loop runs on the calling thread: waking the pool's sleeping thread
-// (passive waiting) took 50-250 us inside this VM's training steps, more than splitting saves on a
-// memory-bound pass of ~0.1 ms (measured on the MLP: 1 << 15 -> 1 << 17 was a few % faster).
-static constexpr size_t kParallelMin = 1 << 17;
-
-// Adam's update divides and takes a square root per element: compute-bound at SSE width (the build's
-// x86-64-v2 baseline), so it is also compiled for AVX2 and AVX-512, picked at load by the CPU.
-#define FM_WIDE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
+// Adam's update divides and takes a square root per element: compute-bound at SSE width.
 FM_WIDE_CLONES void adam_update(float* param, const float* grad, float* m, float* v, size_t n, float lr, float beta1, float beta2,
                  float one_minus_acc_beta1, float one_minus_acc_beta2, float eps, float* out) {
   const float c1 = 1.f - beta1, c2 = 1.f - beta2, neg_lr = -lr;
