@@ -72,6 +72,9 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
       [[7, 1], [3, 7], true, true], [[3, 1, 7], [3, 7, 4], false, false], [[1, 3136], [3136, 128], false, false],
       // a long reduction small enough to run on one thread, where it is accumulated in slices
       [[2, 3136], [3136, 16], false, false], [[3136, 3], [16, 3136], true, true],
+      // over a million multiply-adds (oneDNN's matmul primitive), odd sizes, every transpose
+      [[130, 257], [257, 67], false, false], [[257, 130], [257, 67], true, false],
+      [[130, 257], [67, 257], false, true], [[257, 130], [67, 257], true, true],
     ];
     cases.forEach(([as, bs, ta, tb], i) => {
       const a = input(as, 70 + i), b = input(bs, 80 + i);
@@ -85,6 +88,11 @@ describe('native kernels match the cpu backend', { skip: SKIP }, () => {
     const row = input([1, 9], 96), w = input([9, 4], 97), rowBias = input([4], 98);
     assertMatchesCpu('fused matMul of one row with bias + relu', [row, w, rowBias], (at, bt, bb) =>
       tf.fused.matMul({ a: at, b: bt, bias: bb, activation: 'relu' }));
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const big = input(ta ? [301, 129] : [129, 301], 99), wb = input(tb ? [41, 301] : [301, 41], 100), bb = input([41], 101);
+      assertMatchesCpu(`fused matMul of 129 x 301 x 41, bias + relu, tA=${ta} tB=${tb}`, [big, wb, bb], (at, bt, bt2) =>
+        tf.fused.matMul({ a: at, b: bt, bias: bt2, transposeA: ta, transposeB: tb, activation: 'relu' }), 2e-4);
+    }
     const a = input([8, 5], 93), b = input([4, 8], 94), bias = input([1], 95);
     assertMatchesCpu('fused matMul transposed, scalar bias', [a, b, bias], (at, bt, bb) =>
       tf.fused.matMul({ a: at, b: bt, bias: bb, transposeA: true, transposeB: true, activation: 'relu' }));

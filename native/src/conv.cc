@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 #include "kernels.h"
+#include "onednn.h"
 
 namespace fm {
 
@@ -36,11 +37,11 @@ std::string ConvShape::key() const {
   return buf;
 }
 
-static dnnl::engine& cpu_engine() {
+dnnl::engine& cpu_engine() {
   static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   return eng;
 }
-static dnnl::stream& cpu_stream() {
+dnnl::stream& cpu_stream() {
   static dnnl::stream strm(cpu_engine());
   return strm;
 }

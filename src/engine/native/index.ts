@@ -13,7 +13,7 @@ export async function register(): Promise<{ threads: number; detail: string; ver
   registerNativeBackend();
   return {
     threads: info.threads,
-    detail: `C++ addon: oneDNN ${info.onednn} conv${info.winograd ? ' (Winograd for 3x3)' : ''}, OpenBLAS sgemm, ${info.threads} OpenMP threads`,
+    detail: `C++ addon: oneDNN ${info.onednn} conv${info.winograd ? ' (Winograd for 3x3)' : ''} and matmul, OpenBLAS sgemm, ${info.threads} OpenMP threads`,
     versions: { onednn: info.onednn, openblas: info.openblas },
   };
 }

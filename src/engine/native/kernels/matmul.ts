@@ -1,4 +1,4 @@
-/** BatchMatMul and _FusedMatMul (bias + activation) on OpenBLAS sgemm. */
+/** BatchMatMul and _FusedMatMul (bias + activation): oneDNN matmul, OpenBLAS sgemm for batched and small products (native/src/gemm.cc). */
 import * as tf from '@tensorflow/tfjs-core';
 import { addon } from '../addon.ts';
 import { fusedActivation } from '../activations.ts';
