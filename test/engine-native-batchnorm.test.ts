@@ -89,4 +89,27 @@ describe('batch-norm training kernels', { skip: SKIP }, () => {
       }
     }
   });
+
+  it('batch statistics of an off-centre input, large enough to run threaded, match a float64 reference', () => {
+    // Mean ~1000 against a spread of ~1: a naive sum of squares in float32 would lose the variance.
+    const shape = [64, 14, 14, 16], c = 16, rows = 64 * 14 * 14;
+    const x = input(shape, 60, 999, 1001), scale = input([c], 61, 0.5, 1.5), offset = input([c], 62);
+    const [y, mean, variance] = tf.tidy(() => {
+      const r = batchNormInTraining(tf.tensor(x.values, shape), tf.tensor(scale.values, [c]), tf.tensor(offset.values, [c]), 1e-3)!;
+      return [r.y, r.mean, r.variance].map((t) => Float32Array.from(t.dataSync() as Float32Array));
+    });
+    for (let j = 0; j < c; j++) {
+      let m = 0, v = 0;
+      for (let i = 0; i < rows; i++) m += x.values[i * c + j];
+      m /= rows;
+      for (let i = 0; i < rows; i++) v += (x.values[i * c + j] - m) ** 2;
+      v /= rows;
+      assert.ok(Math.abs(mean[j] - m) <= 1e-4, `channel ${j}: mean ${mean[j]} vs ${m}`);
+      assert.ok(Math.abs(variance[j] - v) <= 1e-4 * v, `channel ${j}: variance ${variance[j]} vs ${v}`);
+      for (const i of [0, 7, rows - 1]) {
+        const want = (x.values[i * c + j] - m) / Math.sqrt(v + 1e-3) * scale.values[j] + offset.values[j];
+        assert.ok(Math.abs(y[i * c + j] - want) <= 2e-3, `channel ${j}, row ${i}: y ${y[i * c + j]} vs ${want}`);
+      }
+    }
+  });
 });

@@ -27,7 +27,9 @@ export function nativeBatchNormTraining(x: tf.Tensor, scale: tf.Tensor, offset: 
   const forward = tf.customGrad(((xi: tf.Tensor, s: tf.Tensor, o: tf.Tensor, save: tf.GradSaveFunc) => {
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xi, scale: s, offset: o }, attrs) as tf.Tensor[];
     save([xi, mean, variance, s]);
-    stats = [mean, variance];
+    // customGrad runs this in a tidy that keeps only `value`: keep the statistics through it, and
+    // hand the caller clones tracked by its own scope (below).
+    stats = [tf.keep(mean), tf.keep(variance)];
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -37,5 +39,7 @@ export function nativeBatchNormTraining(x: tf.Tensor, scale: tf.Tensor, offset: 
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = forward(x, scale, offset);
-  return { y, mean: stats[0] as tf.Tensor1D, variance: stats[1] as tf.Tensor1D };
+  const [mean, variance] = stats.map((t) => tf.clone(t) as tf.Tensor1D);
+  tf.dispose(stats);
+  return { y, mean, variance };
 }
