@@ -1,5 +1,5 @@
-// Matrix products: oneDNN's matmul primitive for single products, OpenBLAS sgemm (the OpenMP build,
-// sharing oneDNN's thread pool) for batched ones and matrix-vector products.
+// Matrix products: oneDNN's matmul primitive for single products of a million multiply-adds or more,
+// OpenBLAS sgemm (the OpenMP build, sharing oneDNN's pool) for smaller, batched and one-row products.
 //
 // Why the matmul primitive (brgemm kernels): on the MLP's and the CNNs' dense shapes it measured 10-40 %
 // faster than OpenBLAS 0.3.21 on one AVX-512 thread and up to 1.7x on two (128 x 784 x 256: 270 against
