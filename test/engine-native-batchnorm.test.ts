@@ -9,14 +9,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormInTraining } from '../src/engine/index.ts';
 import { batchNormalization } from '../src/models/batch-norm.ts';
+import { reluActivation } from '../src/models/rectified.ts';
 import { SKIP, useNative, input, randomValues, countNativeCalls, maxAbsDiff, type Input } from './engine-native-support.ts';
 
-/** One training-mode call of a BN layer with given weights; returns y, dx, dgamma, dbeta and the moving stats after. */
-function layerStep(make: typeof batchNormalization, backend: string, x: Input, weights: Input[], momentum: number) {
+type BnConfig = Parameters<typeof batchNormalization>[0];
+type Apply = (t: tf.Tensor) => tf.Tensor;
+
+/**
+ * One training-mode call of a BN layer with given weights, optionally followed by a second layer;
+ * returns y, dx, dgamma, dbeta and the moving stats after.
+ */
+function layerStep(make: (c: BnConfig) => ReturnType<typeof batchNormalization>, backend: string, x: Input, weights: Input[],
+  momentum: number, after?: () => { apply(t: tf.Tensor, kwargs: { training: boolean }): unknown }) {
   const previous = tf.getBackend();
   tf.setBackend(backend);
   try {
     const layer = make({ axis: -1, momentum, epsilon: 1e-3 });
+    const next = after?.();
+    const run: Apply = (t) => {
+      const y = layer.apply(t, { training: true }) as tf.Tensor;
+      return next ? next.apply(y, { training: true }) as tf.Tensor : y;
+    };
     layer.build(x.shape);
     layer.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
     const xt = tf.tensor(x.values, x.shape);
@@ -24,11 +37,11 @@ function layerStep(make: typeof batchNormalization, backend: string, x: Input, w
     const [gamma, beta] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
     let y: Float32Array = new Float32Array();
     const { grads: g } = tf.variableGrads(() => {
-      const r = layer.apply(xt, { training: true }) as tf.Tensor;
+      const r = run(xt);
       y = Float32Array.from(r.dataSync() as Float32Array);
       return tf.sum(tf.mul(r, w)) as tf.Scalar;
     }, layer.trainableWeights.map((v) => v.read() as tf.Variable));
-    const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(layer.apply(xi, { training: true }) as tf.Tensor, w)))(xt);
+    const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(run(xi), w)))(xt);
     const stats = layer.getWeights().map((t) => Float32Array.from(t.dataSync() as Float32Array));
     const out = {
       y, dx: Float32Array.from(dx.dataSync() as Float32Array),
@@ -86,6 +99,26 @@ describe('batch-norm training kernels', { skip: SKIP }, () => {
         const scale = Math.max(1, ...Array.from(ref[k], Math.abs));
         const diff = maxAbsDiff(ours[k], ref[k]);
         assert.ok(diff <= 1e-4 * scale, `[${shape}] ${k}: max abs diff ${diff} (native fused vs tfjs on cpu)`);
+      }
+    }
+  });
+
+  it('batch-norm + relu fused (the relu layer passes the marked output on) equals tfjs-layers BN then relu on cpu', async () => {
+    for (const shape of [[4, 6, 5, 3], [16, 9, 9, 16]]) {
+      const c = shape[shape.length - 1];
+      const x = input(shape, 70 + c, -2, 3);
+      const weights = [input([c], 71, 0.5, 1.5), input([c], 72), input([c], 73), input([c], 74, 0.5, 2)];
+      const relu = () => tfl.layers.activation({ activation: 'relu' });
+      const ref = layerStep((cfg) => tfl.layers.batchNormalization(cfg), 'cpu', x, weights, 0.9, relu);
+      const { result: ours, calls } = await countNativeCalls(() =>
+        layerStep((cfg) => batchNormalization(cfg, true), 'native', x, weights, 0.9, () => reluActivation('relu')));
+      assert.ok((calls.batchNormTrain ?? 0) > 0 && (calls.batchNormTrainGrad ?? 0) > 0, `fused kernels ran: ${JSON.stringify(calls)}`);
+      assert.equal(calls.actForward ?? 0, 0, `the relu layer passed the rectified output on: ${JSON.stringify(calls)}`);
+      assert.ok(ref.y.some((v) => v === 0) && ref.y.some((v) => v > 0), 'the relu cut some values');
+      for (const k of ['y', 'dx', 'dgamma', 'dbeta', 'movingMean', 'movingVariance'] as const) {
+        const scale = Math.max(1, ...Array.from(ref[k], Math.abs));
+        const diff = maxAbsDiff(ours[k], ref[k]);
+        assert.ok(diff <= 1e-4 * scale, `[${shape}] ${k}: max abs diff ${diff} (native BN + relu vs tfjs on cpu)`);
       }
     }
   });

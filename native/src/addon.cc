@@ -277,23 +277,23 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   });
 }
 
-// batchNormTrain(x, scale|null, offset|null, eps, y, mean, variance): mean and variance are outputs
+// batchNormTrain(x, scale|null, offset|null, eps, y, mean, variance, relu): mean and variance are outputs
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNormTrain", [&](const Args& a) {
     size_t n = a.len(0, "x"), c = a.len(5, "mean");
     if (c == 0 || n % c) a.fail("x's length must be a multiple of the channel count");
     batch_norm_train(a.f32(0, n, "x"), n, c, a.opt_f32(1, c, "scale"), a.opt_f32(2, c, "offset"), a.real(3, "eps"),
-                     a.f32(4, n, "y"), a.f32(5, c, "mean"), a.f32(6, c, "variance"));
+                     a.flag(7), a.f32(4, n, "y"), a.f32(5, c, "mean"), a.f32(6, c, "variance"));
     return info.Env().Undefined();
   });
 }
 
-// batchNormTrainGrad(dy, x, mean, variance, scale|null, eps, dx, dscale, doffset)
+// batchNormTrainGrad(dy, x, mean, variance, scale|null, eps, dx, dscale, doffset, rectified|null)
 Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "batchNormTrainGrad", [&](const Args& a) {
     size_t n = a.len(0, "dy"), c = a.len(2, "mean");
     if (c == 0 || n % c) a.fail("dy's length must be a multiple of the channel count");
-    batch_norm_train_grad(a.f32(0, n, "dy"), a.f32(1, n, "x"), n, c, a.f32(2, c, "mean"), a.f32(3, c, "variance"),
+    batch_norm_train_grad(a.f32(0, n, "dy"), a.opt_f32(9, n, "rectified"), a.f32(1, n, "x"), n, c, a.f32(2, c, "mean"), a.f32(3, c, "variance"),
                           a.opt_f32(4, c, "scale"), a.real(5, "eps"), a.f32(6, n, "dx"), a.f32(7, c, "dscale"),
                           a.f32(8, c, "doffset"));
     return info.Env().Undefined();

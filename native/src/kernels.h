@@ -104,12 +104,15 @@ void cross_entropy_grad(float dy, const float* t, const float* p, float* dp, siz
 // batchnorm.cc: y = (x - mean) * scale / sqrt(var + eps) + offset, per channel (last axis, size c).
 void batch_norm(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,
                 const float* scale, float eps, float* y);
-// Training mode: the batch's per-channel mean and (biased) variance, then the same transform.
-void batch_norm_train(const float* x, size_t n, size_t c, const float* scale, const float* offset, float eps, float* y,
-                      float* mean, float* var);
-// Its gradient with respect to x (through the batch statistics too), scale and offset.
-void batch_norm_train_grad(const float* dy, const float* x, size_t n, size_t c, const float* mean, const float* var,
-                           const float* scale, float eps, float* dx, float* dscale, float* doffset);
+// Training mode: the batch's per-channel mean and (biased) variance, then the same transform, followed
+// by relu when asked (a batch-norm layer followed by a relu layer, fused).
+void batch_norm_train(const float* x, size_t n, size_t c, const float* scale, const float* offset, float eps, bool relu,
+                      float* y, float* mean, float* var);
+// Its gradient with respect to x (through the batch statistics too), scale and offset. With the fused
+// relu, `rectified` is the forward output y (dy passes where y > 0); else null.
+void batch_norm_train_grad(const float* dy, const float* rectified, const float* x, size_t n, size_t c,
+                           const float* mean, const float* var, const float* scale, float eps, float* dx, float* dscale,
+                           float* doffset);
 
 // optim.cc: in-place updates of a parameter and its optimizer state (float32 math, as tfjs does).
 void adam_update(float* param, const float* grad, float* m, float* v, size_t n, float lr, float beta1, float beta2,

@@ -83,11 +83,11 @@ export type { FusedOptimizerParams };
 
 /**
  * Batch-norm of a training batch (statistics from the batch itself) as one forward and one backward
- * kernel, when the current backend has them (native); otherwise undefined and the caller composes
- * it from tfjs ops.
+ * kernel, followed by relu when `relu` is set, when the current backend has them (native); otherwise
+ * undefined and the caller composes it from tfjs ops (without the relu).
  */
-export function batchNormInTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): BatchNormTraining | undefined {
-  return nativeBatchNormTraining(x, scale, offset, epsilon);
+export function batchNormInTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number, relu = false): BatchNormTraining | undefined {
+  return nativeBatchNormTraining(x, scale, offset, epsilon, relu);
 }
 export type { BatchNormTraining };
 

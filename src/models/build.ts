@@ -14,6 +14,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalization } from './batch-norm.ts';
 import { dropout } from './dropout.ts';
+import { reluActivation } from './rectified.ts';
 import { INPUT_SHAPES, needsProjection, pair } from './shapes.ts';
 import { DEFAULTS, type Activation, type LayerSpec, type ModelSpec, type Regularizer, type ResidualLayer } from './types.ts';
 import { validateSpec } from './validate.ts';
@@ -54,8 +55,11 @@ function splitActivation(a: Activation | undefined): { onLayer: TfActivation; le
 function activationLayer(a: Activation, name: string): tfl.layers.Layer {
   const { onLayer, leakyAlpha } = splitActivation(a);
   if (leakyAlpha !== undefined) return tfl.layers.leakyReLU({ alpha: leakyAlpha, name });
-  return tfl.layers.activation({ activation: onLayer, name });
+  return onLayer === 'relu' ? reluActivation(name) : tfl.layers.activation({ activation: onLayer, name });
 }
+
+/** Whether a layer is a relu activation layer (which a batch-norm before it can fuse). */
+const isRelu = (a: Activation | undefined) => a === 'relu';
 
 function applyLeaky(x: Tensor, alpha: number | undefined, name: string): Tensor {
   return alpha === undefined ? x : (tfl.layers.leakyReLU({ alpha, name }).apply(x) as Tensor);
@@ -80,13 +84,13 @@ function conv(
   }).apply(x) as Tensor;
 }
 
-function batchNorm(x: Tensor, name: string, momentum?: number, epsilon?: number): Tensor {
+function batchNorm(x: Tensor, name: string, o: { momentum?: number; epsilon?: number; reluAfter?: boolean } = {}): Tensor {
   return batchNormalization({
     name,
     axis: -1,
-    momentum: momentum ?? DEFAULTS.batchNormMomentum,
-    epsilon: epsilon ?? DEFAULTS.batchNormEpsilon,
-  }).apply(x) as Tensor;
+    momentum: o.momentum ?? DEFAULTS.batchNormMomentum,
+    epsilon: o.epsilon ?? DEFAULTS.batchNormEpsilon,
+  }, o.reluAfter).apply(x) as Tensor;
 }
 
 /**
@@ -110,8 +114,9 @@ function residual(x: Tensor, l: ResidualLayer, prefix: string): Tensor {
   stages.forEach((s, i) => {
     const tag = 'abc'[i];
     y = conv(y, `${prefix}_conv_${tag}`, { ...common, ...s });
-    y = batchNorm(y, `${prefix}_bn_${tag}`);
-    if (i < stages.length - 1) y = activationLayer(act, `${prefix}_act_${tag}`).apply(y) as Tensor;
+    const last = i === stages.length - 1;
+    y = batchNorm(y, `${prefix}_bn_${tag}`, { reluAfter: !last && isRelu(act) });
+    if (!last) y = activationLayer(act, `${prefix}_act_${tag}`).apply(y) as Tensor;
   });
   const outChannels = stages[stages.length - 1].filters;
   let shortcut = x;
@@ -123,7 +128,8 @@ function residual(x: Tensor, l: ResidualLayer, prefix: string): Tensor {
   return activationLayer(act, `${prefix}_out`).apply(sum) as Tensor;
 }
 
-function applyLayer(x: Tensor, layer: LayerSpec, names: Namer): Tensor {
+/** Applies one spec layer; `next` is the layer after it, if any (batch-norm fuses a relu that follows). */
+function applyLayer(x: Tensor, layer: LayerSpec, names: Namer, next?: LayerSpec): Tensor {
   switch (layer.type) {
     case 'dense': {
       const { onLayer, leakyAlpha } = splitActivation(layer.activation);
@@ -168,7 +174,9 @@ function applyLayer(x: Tensor, layer: LayerSpec, names: Namer): Tensor {
     case 'dropout':
       return dropout({ rate: layer.rate, name: names.next('dropout') }).apply(x) as Tensor;
     case 'batchNorm':
-      return batchNorm(x, names.next('batch_normalization'), layer.momentum, layer.epsilon);
+      return batchNorm(x, names.next('batch_normalization'), {
+        momentum: layer.momentum, epsilon: layer.epsilon, reluAfter: next?.type === 'activation' && isRelu(next.activation),
+      });
     case 'activation':
       return activationLayer(layer.activation, names.next('activation')).apply(x) as Tensor;
     case 'residual':
@@ -182,6 +190,6 @@ export function buildModel(spec: ModelSpec): tfl.LayersModel {
   const names = new Namer();
   const input = tfl.input({ shape: [...INPUT_SHAPES[checked.input]], name: 'input' });
   let x: Tensor = input;
-  for (const layer of checked.layers) x = applyLayer(x, layer, names);
+  checked.layers.forEach((layer, i) => { x = applyLayer(x, layer, names, checked.layers[i + 1]); });
   return tfl.model({ inputs: input, outputs: x, name: checked.name });
 }

@@ -37,9 +37,13 @@ export interface NativeAddon {
   crossEntropy(labels: F32, probs: F32, rows: number, cols: number, eps: number): number;
   crossEntropyGrad(dy: number, labels: F32, probs: F32, dprobs: F32, rows: number, cols: number, eps: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: Nullable<F32>, scale: Nullable<F32>, eps: number, y: F32): void;
-  batchNormTrain(x: F32, scale: Nullable<F32>, offset: Nullable<F32>, eps: number, y: F32, mean: F32, variance: F32): void;
+  batchNormTrain(
+    x: F32, scale: Nullable<F32>, offset: Nullable<F32>, eps: number, y: F32, mean: F32, variance: F32, relu: boolean,
+  ): void;
+  /** `rectified`: the forward output when it went through the fused relu, else null. */
   batchNormTrainGrad(
     dy: F32, x: F32, mean: F32, variance: F32, scale: Nullable<F32>, eps: number, dx: F32, dscale: F32, doffset: F32,
+    rectified: Nullable<F32>,
   ): void;
   adam(
     param: F32, grad: F32, m: F32, v: F32, out: F32, lr: number, beta1: number, beta2: number,

@@ -22,24 +22,24 @@ function values(args: KernelArgs, name: string, length?: number): Float32Array {
   return v;
 }
 
-/** inputs x (channels last), scale, offset; attrs epsilon → [y, mean, variance]. */
+/** inputs x (channels last), scale, offset; attrs epsilon, relu → [y, mean, variance]. */
 function batchNormTrain(args: KernelArgs): tf.TensorInfo[] {
   const x = args.inputs.x;
   const c = x.shape[x.shape.length - 1];
   const xv = values(args, 'x'), scale = values(args, 'scale', c), offset = values(args, 'offset', c);
   const y = alloc(xv.length), mean = alloc(c), variance = alloc(c);
-  addon().batchNormTrain(xv, scale, offset, args.attrs.epsilon as number, y, mean, variance);
+  addon().batchNormTrain(xv, scale, offset, args.attrs.epsilon as number, y, mean, variance, args.attrs.relu === true);
   return [output(args.backend, x.shape, y), output(args.backend, [c], mean), output(args.backend, [c], variance)];
 }
 
-/** inputs dy, x, mean, variance, scale; attrs epsilon → [dx, dscale, doffset]. */
+/** inputs dy, x, mean, variance, scale and, after a fused relu, y; attrs epsilon → [dx, dscale, doffset]. */
 function batchNormTrainGrad(args: KernelArgs): tf.TensorInfo[] {
   const x = args.inputs.x;
   const c = x.shape[x.shape.length - 1];
   const xv = values(args, 'x'), dy = values(args, 'dy', xv.length);
   const dx = alloc(xv.length), dscale = alloc(c), doffset = alloc(c);
   addon().batchNormTrainGrad(dy, xv, values(args, 'mean', c), values(args, 'variance', c), values(args, 'scale', c),
-    args.attrs.epsilon as number, dx, dscale, doffset);
+    args.attrs.epsilon as number, dx, dscale, doffset, args.inputs.y ? values(args, 'y', xv.length) : null);
   return [output(args.backend, x.shape, dx), output(args.backend, [c], dscale), output(args.backend, [c], doffset)];
 }
 
