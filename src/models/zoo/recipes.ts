@@ -23,8 +23,8 @@ export const fastCnn: ModelSpec = {
   source: 'fmnist-lab: the speed-record recipe (see the module comment) at a width two CPU cores train in minutes: ' +
     'about 22 M multiply-adds per image, 290 k parameters, all but the first convolution Winograd-shaped (channels in 16s). ' +
     '15 epochs of Adam under a one-cycle schedule peaking at 4e-3. The narrower first version (conv64 and conv128 once each, 253 k ' +
-    'parameters) reached 92.92 % in 9m06s; this one 93 % at 8m37s and 93.58 % after its 15 epochs at 9m58s from a cold start ' +
-    '(npm run bench -- time-to-accuracy, two AVX-512 cores, 2026-12-06).',
+    'parameters) reached 92.92 % in 9m06s; this one 93 % at 7m38s and 93.46 % after its 15 epochs at 8m49s from a cold start, ' +
+    '93.76 % with flip TTA (npm run bench -- time-to-accuracy --tta flip, two AVX-512 cores, 2026-12-06).',
   input: 'image',
   layers: [
     ...convBnRelu(32), maxPool(),
