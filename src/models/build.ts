@@ -58,7 +58,7 @@ function activationLayer(a: Activation, name: string): tfl.layers.Layer {
   return onLayer === 'relu' ? reluActivation(name) : tfl.layers.activation({ activation: onLayer, name });
 }
 
-/** Whether a layer is a relu activation layer (which a batch-norm before it can fuse). */
+/** Whether an activation is plain relu: a batch-norm right before its layer rectifies in its own kernels. */
 const isRelu = (a: Activation | undefined) => a === 'relu';
 
 function applyLeaky(x: Tensor, alpha: number | undefined, name: string): Tensor {
