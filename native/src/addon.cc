@@ -272,7 +272,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
     size_t n = a.len(0, "x"), c = a.len(1, "mean");
     if (c == 0 || n % c) a.fail("x's length must be a multiple of the channel count");
     batch_norm(a.f32(0, n, "x"), n, c, a.f32(1, c, "mean"), a.f32(2, c, "variance"), a.opt_f32(3, c, "offset"),
-               a.opt_f32(4, c, "scale"), a.real(5, "eps"), a.f32(6, n, "y"));
+               a.opt_f32(4, c, "scale"), a.real(5, "eps"), false, a.f32(6, n, "y"));
     return info.Env().Undefined();
   });
 }

@@ -19,8 +19,8 @@ FM_WIDE_CLONES static void affine(const float* x, size_t n, size_t c, const floa
     }
 }
 
-static void normalize(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,
-                      const float* scale, float eps, bool relu, float* y) {
+void batch_norm(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,
+                const float* scale, float eps, bool relu, float* y) {
   // Fold everything into y = x * mul[c] + add[c].
   std::vector<float> mul(c), add(c);
   for (size_t j = 0; j < c; ++j) {
@@ -30,11 +30,6 @@ static void normalize(const float* x, size_t n, size_t c, const float* mean, con
     add[j] = (offset ? offset[j] : 0.f) - mean[j] * s;
   }
   affine(x, n, c, mul.data(), add.data(), relu, y);
-}
-
-void batch_norm(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,
-                const float* scale, float eps, float* y) {
-  normalize(x, n, c, mean, var, offset, scale, eps, false, y);
 }
 
 }  // namespace fm
@@ -79,19 +74,9 @@ static inline float passed(const float* dy, const float* rectified, size_t i) {
   return rectified == nullptr ? dy[i] : dy[i] * (rectified[i] > 0.f ? 1.f : 0.f);
 }
 
-// Sums of (passed) dy and of dy * xhat per channel. The two loops keep the relu test out of the
-// plain case's vectorised loop.
+// Sums of (passed) dy and of dy * xhat per channel.
 FM_WIDE_CLONES static void grad_rows(const float* dy, const float* rectified, const float* x, const float* mean,
                                      const float* inv, size_t r0, size_t r1, size_t c, double* s1, double* s2) {
-  if (rectified == nullptr) {
-    for (size_t r = r0; r < r1; ++r)
-      for (size_t j = 0; j < c; ++j) {
-        const float g = dy[r * c + j];
-        s1[j] += g;
-        s2[j] += (double)g * ((x[r * c + j] - mean[j]) * inv[j]);
-      }
-    return;
-  }
   for (size_t r = r0; r < r1; ++r)
     for (size_t j = 0; j < c; ++j) {
       const size_t i = r * c + j;
@@ -115,7 +100,7 @@ void batch_norm_train(const float* x, size_t n, size_t c, const float* scale, co
     mean[j] = (float)(m + shift[j]);
     var[j] = (float)std::max(0.0, s[c + j] / rows - m * m);
   }
-  normalize(x, n, c, mean, var, offset, scale, eps, relu, y);
+  batch_norm(x, n, c, mean, var, offset, scale, eps, relu, y);
 }
 
 FM_WIDE_CLONES void batch_norm_train_grad(const float* dy, const float* rectified, const float* x, size_t n, size_t c,

@@ -101,11 +101,11 @@ void softmax_grad(const float* dy, const float* y, float* dx, size_t rows, size_
 float cross_entropy(const float* t, const float* p, size_t rows, size_t cols, float eps);
 void cross_entropy_grad(float dy, const float* t, const float* p, float* dp, size_t rows, size_t cols, float eps);
 
-// batchnorm.cc: y = (x - mean) * scale / sqrt(var + eps) + offset, per channel (last axis, size c).
+// batchnorm.cc: y = (x - mean) * scale / sqrt(var + eps) + offset, per channel (last axis, size c), then
+// max(0, y) when relu (a batch-norm layer followed by a relu layer, fused).
 void batch_norm(const float* x, size_t n, size_t c, const float* mean, const float* var, const float* offset,
-                const float* scale, float eps, float* y);
-// Training mode: the batch's per-channel mean and (biased) variance, then the same transform, followed
-// by relu when asked (a batch-norm layer followed by a relu layer, fused).
+                const float* scale, float eps, bool relu, float* y);
+// Training mode: the batch's per-channel mean and (biased) variance, then the same transform.
 void batch_norm_train(const float* x, size_t n, size_t c, const float* scale, const float* offset, float eps, bool relu,
                       float* y, float* mean, float* var);
 // Its gradient with respect to x (through the batch statistics too), scale and offset. With the fused
