@@ -55,6 +55,8 @@ export interface TimeToAccuracyReport {
   model: string;
   epochs: number;
   seed: number;
+  /** Images trained on per epoch (60,000 unless --val or --limit-train took some away). */
+  trainImages: number;
   backend: string;
   /** Seconds from process start to the end of setup (backend, data, model built). */
   setupSeconds: number;
@@ -144,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const report: TimeToAccuracyReport = {
     date: new Date().toISOString(), cpus: cpus().length, load: { start: loadStart, end: loadavg() }, model: modelName,
-    epochs: config.epochs, seed: config.seed, backend: backend.name, setupSeconds, epochsRun, reached,
+    epochs: config.epochs, seed: config.seed, trainImages: data.train.count, backend: backend.name, setupSeconds, epochsRun, reached,
     ...(views && { tta: { views: describeTta(views), reached: ttaReached } }),
   };
   const out = v.out ?? `.bench/time-to-accuracy-${report.date.replace(/[:.]/g, '-')}.json`;
