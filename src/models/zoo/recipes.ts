@@ -46,7 +46,8 @@ export const fastCnn: ModelSpec = {
 
 /**
  * The same network given twice the time, with random erasing as the extra regulariser a longer run can
- * afford (its share of the gain is not measured apart from the longer schedule's).
+ * afford: over 30 epochs without it, seed 42 ends at 97.7 % on its (augmented) training batches and
+ * 94.37 % on the test set, against 94.9 % and 94.57 % with it (94.97 and 94.95 % with flip and shift TTA).
  */
 export const fastCnnLong: ModelSpec = {
   ...fastCnn,
