@@ -212,6 +212,53 @@ test('TPE (independent and multivariate) beats random search over 10 seeds at 60
   }
 });
 
+test('TPE local steps: even trials after the 30th redraw the incumbent around itself with the below set\'s spread', () => {
+  const space = parseSpace({ a: { type: 'float', low: 0, high: 10 }, lr: { type: 'float', low: 1e-4, high: 1e-1, log: true }, opt: ['x', 'y', 'z'] });
+  const f = (p: Params) => ((p.a as number) - 5) ** 2 / 25 + (Math.log10(p.lr as number) + 2.5) ** 2 + (p.opt === 'y' ? 0 : 1);
+  const r = mulberry32(7);
+  const trials: Trial[] = [];
+  for (let number = 0; number < 40; number++) {
+    // Trial 0 is the incumbent (value 0), mid-range so truncation at the bounds is negligible.
+    const params = number === 0 ? { a: 5, lr: 10 ** -2.5, opt: 'y' } : { a: 10 * r(), lr: 10 ** (-4 + 3 * r()), opt: ['x', 'y', 'z'][Math.floor(3 * r())] };
+    trials.push({ number, state: 'complete', params, value: f(params), intermediate: new Map() });
+  }
+  // By hand: the below set is the best ⌈0.1·40⌉ = 4; σ per parameter is their sample std in [0, 1] units.
+  const below = [...trials].sort((x, y) => x.value! - y.value!).slice(0, 4);
+  const sd = (xs: number[]) => {
+    const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+    return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+  };
+  const units = { a: (p: Params) => (p.a as number) / 10, lr: (p: Params) => (Math.log10(p.lr as number) + 4) / 3 };
+  const ask = (options: Record<string, unknown>, trialNumber: number, seed: number) =>
+    createSampler('tpe', options).sample({ space, trials, direction: 'minimize', trialNumber, random: mulberry32(seed) });
+  for (const [name, unit] of Object.entries(units)) {
+    const draws = Array.from({ length: 4000 }, (_, seed) => ask({}, 40, seed));
+    assert.ok(draws.every((p) => p.opt === 'y'), 'choices are the incumbent\'s');
+    const us = draws.map(unit);
+    const sigma = sd(below.map((t) => unit(t.params)));
+    const mean = us.reduce((a, x) => a + x, 0) / us.length;
+    assert.ok(Math.abs(mean - 0.5) < 4 * sigma / Math.sqrt(us.length), `${name}: mean ${mean}, expected 0.5 (σ ${sigma})`);
+    assert.ok(Math.abs(sd(us) / sigma - 1) < 0.05, `${name}: spread ${sd(us)}, expected ${sigma}`);
+  }
+  // Odd trials, steps switched off, or fewer finished trials than localStepsAfter: TPE's own proposal.
+  for (let seed = 0; seed < 20; seed++) {
+    const tpe = ask({ localSteps: false }, 40, seed);
+    assert.deepEqual(ask({}, 41, seed), tpe);
+    assert.deepEqual(ask({ localStepsAfter: 41 }, 40, seed), tpe);
+    assert.notDeepEqual(ask({}, 40, seed), tpe);
+  }
+});
+
+test('TPE local steps lower the median best value on smooth objectives (50 seeds, 60 trials)', () => {
+  for (const name of ['branin', 'hartmann6'] as const) {
+    for (const tpe of ['tpe', 'tpe-mv'] as const) {
+      const withSteps = medianBest(() => createSampler(tpe), SYNTHETIC[name], 50, 60);
+      const without = medianBest(() => createSampler(tpe, { localSteps: false }), SYNTHETIC[name], 50, 60);
+      assert.ok(withSteps < without, `${name} ${tpe}: ${withSteps} with local steps, ${without} without`);
+    }
+  }
+});
+
 test('TPE on a conditional space: only active parameters, most trials in the best branch, deterministic per seed', () => {
   const objective = SYNTHETIC.conditional;
   for (const tpe of ['tpe', 'tpe-mv'] as const) {
@@ -262,4 +309,9 @@ test('createSampler: names and options are checked', () => {
   assert.equal(createSampler('tpe-mv').name, 'tpe-mv');
   assert.throws(() => createSampler('bayes'), { message: 'unknown sampler "bayes": expected one of grid, random, tpe, tpe-mv, gp' });
   assert.throws(() => createSampler('tpe', { nStartup: 5 }), /^Error: tpe sampler: unknown option "nStartup" \(accepted: seed, nStartupTrials, /);
+  assert.throws(() => createSampler('tpe', { localStepsAfter: -3 }), { message: 'tpe sampler: option "localStepsAfter" must be an integer >= 0, got -3' });
+  assert.throws(() => createSampler('tpe-mv', { localSteps: 'no' }), { message: 'tpe-mv sampler: option "localSteps" must be true or false, got "no"' });
+  assert.throws(() => createSampler('gp', { candidates: 0 }), { message: 'gp sampler: option "candidates" must be an integer >= 1, got 0' });
+  assert.throws(() => createSampler('tpe', { priorWeight: '1' }), { message: 'tpe sampler: option "priorWeight" must be a number > 0, got "1"' });
+  assert.equal(createSampler('tpe', { localSteps: false, localStepsAfter: 0, priorWeight: 0.5 }).name, 'tpe');
 });

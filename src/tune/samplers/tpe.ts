@@ -17,6 +17,14 @@
  *   independently — what Optuna does with `multivariate=True` (and `group=False`), where the joint
  *   space is the parameters every trial has.
  *
+ * - Local steps (ours, not Optuna's; `localSteps: false` turns them off and leaves Optuna 3.1's
+ *   TPE exactly): once `localStepsAfter` (30) trials have finished, every even-numbered trial is a
+ *   step from the incumbent instead — each numeric parameter drawn from a normal around the best
+ *   complete trial's value, truncated to the range, with the spread of the "below" set as σ;
+ *   choices kept. TPE alone spends its late trials spread over l(x)'s whole support and rarely
+ *   refines the incumbent: on held-out seeds these steps lowered the median best value of every
+ *   synthetic objective in both modes (bench/README.md).
+ *
  * Pruned trials are ranked as Optuna ranks them: after every complete trial, deeper ones (a later
  * last step) first, then by their last intermediate value; a pruned trial that reported nothing
  * comes last. So a trial stopped early still counts as evidence against its region, and one that
@@ -25,6 +33,7 @@
  */
 import { fromUnit, isActive, toUnit, unitStep } from '../space.ts';
 import type { Distribution, Params, Sampler, SampleContext, Trial } from '../types.ts';
+import { truncnormSample } from './normal.ts';
 import { defaultWeights, ParzenEstimator, type Dim, type ParzenOptions } from './parzen.ts';
 
 export interface TpeOptions {
@@ -43,7 +52,14 @@ export interface TpeOptions {
   /** Proper truncated-normal densities (Optuna ≥ 3.5) instead of Optuna 3.1's (parzen.ts). */
   normalizedDensity?: boolean;
   multivariate?: boolean;
+  /** Every other trial a local step from the incumbent (default true; false: Optuna 3.1's TPE). */
+  localSteps?: boolean;
+  /** Finished trials before local steps begin (default 30). */
+  localStepsAfter?: number;
 }
+
+/** σ of a local step never falls below this share of the range, so a converged below set still moves. */
+const LOCAL_MIN_SIGMA = 1e-3;
 
 export function defaultGamma(n: number): number {
   return Math.min(Math.ceil(0.1 * n), 25);
@@ -126,6 +142,8 @@ export class TpeSampler implements Sampler {
   private readonly weights: (n: number) => number[];
   private readonly parzen: Omit<ParzenOptions, 'multivariate'>;
   private readonly multivariate: boolean;
+  private readonly localSteps: boolean;
+  private readonly localStepsAfter: number;
 
   constructor(options: TpeOptions = {}) {
     this.multivariate = options.multivariate ?? false;
@@ -134,6 +152,8 @@ export class TpeSampler implements Sampler {
     this.nEiCandidates = options.nEiCandidates ?? 24;
     this.gamma = options.gamma ?? defaultGamma;
     this.weights = options.weights ?? defaultWeights;
+    this.localSteps = options.localSteps ?? true;
+    this.localStepsAfter = options.localStepsAfter ?? 30;
     this.parzen = {
       considerPrior: options.considerPrior ?? true,
       priorWeight: options.priorWeight ?? 1,
@@ -146,6 +166,10 @@ export class TpeSampler implements Sampler {
   sample(ctx: SampleContext): Params {
     const split = splitTrials(ctx.trials, ctx.direction, this.gamma);
     const startup = split.length < this.nStartupTrials;
+    if (!startup && this.localSteps && split.length >= this.localStepsAfter && ctx.trialNumber % 2 === 0) {
+      const step = this.localStep(ctx, split);
+      if (step) return step;
+    }
     const params: Params = {};
     if (this.multivariate && !startup) {
       const joint: Modelled[] = [];
@@ -163,6 +187,45 @@ export class TpeSampler implements Sampler {
     const ordered: Params = {};
     for (const def of ctx.space.params) if (Object.hasOwn(params, def.name)) ordered[def.name] = params[def.name];
     return ordered;
+  }
+
+  /**
+   * The incumbent (best complete trial) with each numeric parameter redrawn from a normal around
+   * its value, truncated to the range, σ the sample standard deviation of the below set's values
+   * (in the parameter's encoding: log ranges in log space). Undefined before a trial completes.
+   */
+  private localStep(ctx: SampleContext, split: Ranked[]): Params | undefined {
+    const sign = ctx.direction === 'minimize' ? 1 : -1;
+    let best: Trial | undefined;
+    for (const { trial } of split) {
+      if (trial.state === 'complete' && (!best || sign * trial.value! < sign * best.value!)) best = trial;
+    }
+    if (!best) return undefined;
+    const below = split.filter((r) => r.below).map((r) => r.trial);
+    const params: Params = {};
+    for (const def of ctx.space.params) {
+      if (!isActive(def, params)) continue;
+      const dist = def.dist;
+      if (dist.type === 'fixed') {
+        params[def.name] = dist.value;
+        continue;
+      }
+      const enc = encoding(dist);
+      const encodedIn = (t: Trial) => (Object.hasOwn(t.params, def.name) ? enc.encode(t.params[def.name]) : undefined);
+      const x0 = encodedIn(best);
+      if (x0 === undefined) {
+        // Made active by a stepped parameter (e.g. more layers): TPE's value for it.
+        Object.assign(params, this.sampleJoint([{ name: def.name, dist }], split, ctx.random, false));
+      } else if (enc.dim.kind === 'categorical') {
+        params[def.name] = best.params[def.name];
+      } else {
+        const xs = below.map(encodedIn).filter((x): x is number => x !== undefined);
+        const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+        const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1));
+        params[def.name] = enc.decode(truncnormSample(ctx.random(), x0, Math.max(LOCAL_MIN_SIGMA, sd), 0, 1));
+      }
+    }
+    return params;
   }
 
   /** TPE over the parameters `defs` together: fit l and g, draw candidates from l, keep the best l/g. */
