@@ -27,13 +27,15 @@ const HELP = `Usage: npm run bench -- tuning [options]
 
 Best value found within the same trial budget by our samplers and by Optuna's (RandomSampler,
 TPESampler, TPESampler(multivariate=True)), over several seeds, on synthetic objectives with known
-minima. About 10 minutes with the defaults on 2 cores, most of it Optuna's TPE.
+minima. About 7 minutes with the defaults on 2 cores, most of it Optuna's TPE.
 
 Options:
   --objectives a,b   ${Object.keys(SYNTHETIC).join(', ')} (default all)
   --samplers a,b     ours: ${SAMPLER_NAMES.filter((s) => s !== 'grid').join(', ')} (default all of them)
-  --seeds N          studies per objective and sampler (default 20)
+  --seeds N          studies per objective and sampler (default 100)
+  --first-seed N     seeds N, N+1, … (default 0; e.g. 1000 for seeds held out from tuning the samplers)
   --trials N         trials per study (default 60)
+  --no-local-steps   our TPE without its local steps: Optuna 3.1's algorithm (parity check)
   --no-optuna        ours only
   --python PATH      interpreter with optuna (default ${DEFAULT_PYTHON}; Debian's python3-optuna)
   --json             print the JSON report on stdout (the table goes to stderr)
@@ -44,7 +46,9 @@ interface Options {
   objectives: string[];
   samplers: string[];
   seeds: number;
+  firstSeed: number;
   trials: number;
+  localSteps: boolean;
   optuna: boolean;
   python: string;
   json: boolean;
@@ -74,7 +78,10 @@ interface Report {
   cpus: number;
   load: { start: number[]; end: number[] };
   seeds: number;
+  firstSeed: number;
   trials: number;
+  /** Whether our TPE took its local steps (false: Optuna 3.1's algorithm). */
+  localSteps: boolean;
   optunaVersion?: string;
   results: Record<string, { optimum: number; samplers: Record<string, Cell> }>;
 }
@@ -83,8 +90,8 @@ function parse(argv: string[]): Options | number {
   const { values: v } = parseArgs({
     args: argv,
     options: {
-      objectives: { type: 'string' }, samplers: { type: 'string' }, seeds: { type: 'string' }, trials: { type: 'string' },
-      'no-optuna': { type: 'boolean' }, python: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+      objectives: { type: 'string' }, samplers: { type: 'string' }, seeds: { type: 'string' }, 'first-seed': { type: 'string' }, trials: { type: 'string' },
+      'no-local-steps': { type: 'boolean' }, 'no-optuna': { type: 'boolean' }, python: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -97,17 +104,19 @@ function parse(argv: string[]): Options | number {
     for (const x of items) if (!all.includes(x)) throw new Error(`unknown ${what} '${x}'; expected one of ${all.join(', ')}`);
     return items;
   };
-  const count = (s: string | undefined, name: string, dflt: number) => {
+  const count = (s: string | undefined, name: string, dflt: number, min = 1) => {
     if (s === undefined) return dflt;
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got '${s}'`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected ${min ? 'a positive' : 'a non-negative'} integer, got '${s}'`);
     return n;
   };
   return {
     objectives: list(v.objectives, Object.keys(SYNTHETIC), 'objective'),
     samplers: list(v.samplers, SAMPLER_NAMES.filter((s) => s !== 'grid'), 'sampler'),
-    seeds: count(v.seeds, 'seeds', 20),
+    seeds: count(v.seeds, 'seeds', 100),
+    firstSeed: count(v['first-seed'], 'first-seed', 0, 0),
     trials: count(v.trials, 'trials', 60),
+    localSteps: !v['no-local-steps'],
     optuna: !v['no-optuna'],
     python: v.python ?? DEFAULT_PYTHON,
     json: v.json ?? false,
@@ -122,7 +131,7 @@ function series(best: number[], seconds: number): Series {
 /** Runs the Optuna peer; resolves to its parsed JSON report. */
 function runOptuna(o: Options, samplers: string[]): Promise<{ version: string; results: Record<string, Record<string, { best: number[]; seconds: number }>> }> {
   const script = new URL('./peers/optuna_tune.py', import.meta.url).pathname;
-  const args = [script, '--objectives', o.objectives.join(','), '--samplers', samplers.join(','), '--seeds', String(o.seeds), '--trials', String(o.trials)];
+  const args = [script, '--objectives', o.objectives.join(','), '--samplers', samplers.join(','), '--seeds', String(o.seeds), '--first-seed', String(o.firstSeed), '--trials', String(o.trials)];
   return new Promise((resolve, reject) => {
     const child = spawn(o.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -157,8 +166,9 @@ async function runOurs(o: Options): Promise<Record<string, Record<string, { best
     for (const sampler of o.samplers) {
       const best: number[] = [];
       const start = performance.now();
-      for (let seed = 0; seed < o.seeds; seed++) {
-        const res = optimize({ space: objective.space, sampler: createSampler(sampler), trials: o.trials, seed, objective: objective.fn });
+      for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
+        const options = sampler.startsWith('tpe') && !o.localSteps ? { localSteps: false } : {};
+        const res = optimize({ space: objective.space, sampler: createSampler(sampler, options), trials: o.trials, seed, objective: objective.fn });
         best.push(res.best!.value!);
         await new Promise((r) => setImmediate(r));
       }
@@ -194,8 +204,9 @@ export function formatReport(r: Report): string {
       ]);
     }
   }
-  const head = `Best value after ${r.trials} trials, ${r.seeds} seeds per cell: median [25th, 75th percentile]` +
-    `${r.optunaVersion ? `; Optuna ${r.optunaVersion}` : ''}. regret ratio = (ours − optimum) ÷ (Optuna − optimum), medians; ` +
+  const seeds = r.firstSeed ? `seeds ${r.firstSeed}–${r.firstSeed + r.seeds - 1}` : `${r.seeds} seeds`;
+  const head = `Best value after ${r.trials} trials, ${seeds} per cell: median [25th, 75th percentile]` +
+    `${r.optunaVersion ? `; Optuna ${r.optunaVersion}` : ''}${r.localSteps === false ? '; our TPE without local steps' : ''}. regret ratio = (ours − optimum) ÷ (Optuna − optimum), medians; ` +
     'P(ours better) over all pairs of studies (0.5 = even).';
   return [head, '', table(['objective', 'sampler', 'optimum', 'ours', 'optuna', 'regret ours/optuna', 'P(ours better)', 's/study ours / optuna'], rows),
     '', `load average ${r.load.start.map((x) => x.toFixed(1)).join(' ')} at the start, ${r.load.end.map((x) => x.toFixed(1)).join(' ')} at the end; ${r.cpus} CPUs`].join('\n');
@@ -221,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const report: Report = {
     date: new Date().toISOString(), cpus: cpus().length, load: { start, end: loadavg() },
-    seeds: o.seeds, trials: o.trials, optunaVersion: peer?.version, results: {},
+    seeds: o.seeds, firstSeed: o.firstSeed, trials: o.trials, localSteps: o.localSteps, optunaVersion: peer?.version, results: {},
   };
   for (const name of o.objectives) {
     const optimum = SYNTHETIC[name].optimum;
