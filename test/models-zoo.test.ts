@@ -18,6 +18,7 @@ const PARAMS: Record<string, [number, number, number]> = {
   'vgg-bn': [1869002, 1868234, 768],
   'fast-cnn': [576938, 575594, 1344],
   'fast-cnn-long': [576938, 575594, 1344],
+  'fast-cnn-45': [576938, 575594, 1344],
   'fast-mlp': [538890, 537354, 1536],
   'seed000-mlp': [119722, 119722, 0],
   'seed000-linear-cnn': [216650, 216650, 0],

@@ -52,12 +52,23 @@ export const fastCnn: ModelSpec = {
 export const fastCnnLong: ModelSpec = {
   ...fastCnn,
   name: 'fast-cnn-long',
-  description: 'fast-cnn trained for 30 epochs with random erasing added: the zoo\'s most accurate single model',
+  description: 'fast-cnn trained for 30 epochs with random erasing added',
   source: 'fmnist-lab: fast-cnn\'s network and recipe over 30 epochs instead of 14, with random erasing (p 0.5, Zhong et al.) ' +
     'on top of the flips and shifts. Three seeds (42-44, all 60,000 training images, two AVX-512 cores, 20-22 minutes a run, ' +
     '2026-12-06): 94.52 % +- 0.05 against fast-cnn\'s 94.22 % +- 0.22, 94.90 % with flip and 1-pixel shift TTA; their soft vote ' +
     '94.93 %, 95.08 % with TTA. Five seeds (42-46, seed 004\'s format): 94.53 % +- 0.05, soft vote 94.91 %, 95.17 % with TTA.',
   training: { ...fastCnn.training, epochs: 30, augment: 'shift:2,flip,erase:0.5' },
+};
+
+/** fast-cnn-long given half as long again: the longer schedule is still paying at 30 epochs. */
+export const fastCnn45: ModelSpec = {
+  ...fastCnnLong,
+  name: 'fast-cnn-45',
+  description: 'fast-cnn-long trained for 45 epochs: the zoo\'s most accurate single model',
+  source: 'fmnist-lab: fast-cnn-long\'s network, recipe and random erasing over 45 epochs instead of 30. Three seeds (42-44, ' +
+    'all 60,000 training images, two AVX-512 cores, 29-39 minutes a run, 2026-12-06): 94.71 % +- 0.14 against fast-cnn-long\'s ' +
+    '94.52 % +- 0.05, 95.03 % +- 0.08 with flip and 1-pixel shift TTA; their soft vote 95.04 %, 95.24 % with TTA.',
+  training: { ...fastCnnLong.training, epochs: 45 },
 };
 
 export const fastMlp: ModelSpec = {
@@ -71,4 +82,4 @@ export const fastMlp: ModelSpec = {
   },
 };
 
-export const recipeModels: ModelSpec[] = [fastCnn, fastCnnLong, fastMlp];
+export const recipeModels: ModelSpec[] = [fastCnn, fastCnnLong, fastCnn45, fastMlp];
