@@ -309,9 +309,9 @@ test('createSampler: names and options are checked', () => {
   assert.equal(createSampler('tpe-mv').name, 'tpe-mv');
   assert.throws(() => createSampler('bayes'), { message: 'unknown sampler "bayes": expected one of grid, random, tpe, tpe-mv, gp' });
   assert.throws(() => createSampler('tpe', { nStartup: 5 }), /^Error: tpe sampler: unknown option "nStartup" \(accepted: seed, nStartupTrials, /);
-  assert.throws(() => createSampler('tpe', { localStepsAfter: -3 }), { message: 'tpe sampler: option "localStepsAfter" must be an integer >= 0, got -3' });
-  assert.throws(() => createSampler('tpe-mv', { localSteps: 'no' }), { message: 'tpe-mv sampler: option "localSteps" must be true or false, got "no"' });
-  assert.throws(() => createSampler('gp', { candidates: 0 }), { message: 'gp sampler: option "candidates" must be an integer >= 1, got 0' });
-  assert.throws(() => createSampler('tpe', { priorWeight: '1' }), { message: 'tpe sampler: option "priorWeight" must be a number > 0, got "1"' });
+  assert.throws(() => createSampler('tpe', { localStepsAfter: -3 }), { message: 'tpe sampler: localStepsAfter must be an integer >= 0, got -3' });
+  assert.throws(() => createSampler('tpe-mv', { localSteps: 'no' }), { message: 'tpe-mv sampler: localSteps must be true or false, got "no"' });
+  assert.throws(() => createSampler('gp', { candidates: 0 }), { message: 'gp sampler: candidates must be an integer >= 1, got 0' });
+  assert.throws(() => createSampler('tpe', { priorWeight: '1' }), { message: 'tpe sampler: priorWeight must be a number > 0, got "1"' });
   assert.equal(createSampler('tpe', { localSteps: false, localStepsAfter: 0, priorWeight: 0.5 }).name, 'tpe');
 });

@@ -189,7 +189,7 @@ test('errors of the top level, each naming the field and what was expected', () 
   assert.deepEqual(issuesOf(withField('sampler', 7)), ['s.yaml.sampler: expected a name or {name: NAME, ...options}, got 7']);
   assert.match(issuesOf(withField('sampler', 'anneal'))[0], /^s\.yaml\.sampler: unknown sampler "anneal": expected one of grid, random, tpe/);
   assert.deepEqual(issuesOf(withField('sampler', { name: 'tpe', localStepsAfter: 'x' })),
-    ['s.yaml.sampler: tpe sampler: option "localStepsAfter" must be an integer >= 0, got "x"']);
+    ['s.yaml.sampler: tpe sampler: localStepsAfter must be an integer >= 0, got "x"']);
   assert.deepEqual(issuesOf(withField('pruner', { name: 'median', patience: 2 })),
     ['s.yaml.pruner: median pruner: unknown option "patience" (accepted: nStartupTrials, nWarmupSteps, intervalSteps, nMinTrials)']);
   assert.deepEqual(issuesOf(withField('trials', 0)), ['s.yaml.trials: expected an integer ≥ 1, got 0']);

@@ -7,7 +7,7 @@
  */
 import { crc32 } from 'node:zlib';
 import type { Direction, Pruner, Trial } from '../types.ts';
-import { checkInt } from './checks.ts';
+import { checkInt } from '../checks.ts';
 import { SuccessiveHalvingPruner } from './successive-halving.ts';
 
 export interface HyperbandOptions {
@@ -41,13 +41,13 @@ export class HyperbandPruner implements Pruner {
   private totalBudget = 0;
 
   constructor(options: HyperbandOptions = {}) {
-    this.minResource = checkInt('hyperband', 'minResource', options.minResource ?? 1, 1);
-    this.reductionFactor = checkInt('hyperband', 'reductionFactor', options.reductionFactor ?? 3, 2);
-    this.bootstrapCount = checkInt('hyperband', 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+    this.minResource = checkInt('hyperband pruner', 'minResource', options.minResource ?? 1, 1);
+    this.reductionFactor = checkInt('hyperband pruner', 'reductionFactor', options.reductionFactor ?? 3, 2);
+    this.bootstrapCount = checkInt('hyperband pruner', 'bootstrapCount', options.bootstrapCount ?? 0, 0);
     this.studyName = options.studyName ?? '';
     const max = options.maxResource ?? 'auto';
     if (max !== 'auto') {
-      this.maxResource = checkInt('hyperband', 'maxResource', max, this.minResource);
+      this.maxResource = checkInt('hyperband pruner', 'maxResource', max, this.minResource);
     } else if (this.bootstrapCount > 0) {
       throw new Error('hyperband pruner: bootstrapCount > 0 needs an explicit maxResource, not "auto"');
     }

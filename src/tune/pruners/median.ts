@@ -4,7 +4,7 @@
  * that completed trials reported at the same step.
  */
 import type { Direction, Pruner, Trial } from '../types.ts';
-import { checkInt, checkNumber } from './checks.ts';
+import { checkInt, checkNumber } from '../checks.ts';
 
 export interface PercentileOptions {
   /** No pruning until this many trials of the study have completed (Optuna default 5). */
@@ -27,11 +27,12 @@ export class PercentilePruner implements Pruner {
   private readonly nMinTrials: number;
 
   constructor(percentile: number, options: PercentileOptions = {}, label = 'percentile') {
-    this.percentile = checkNumber(label, 'percentile', percentile, 0, 100);
-    this.nStartupTrials = checkInt(label, 'nStartupTrials', options.nStartupTrials ?? 5, 0);
-    this.nWarmupSteps = checkInt(label, 'nWarmupSteps', options.nWarmupSteps ?? 0, 0);
-    this.intervalSteps = checkInt(label, 'intervalSteps', options.intervalSteps ?? 1, 1);
-    this.nMinTrials = checkInt(label, 'nMinTrials', options.nMinTrials ?? 1, 1);
+    const owner = `${label} pruner`;
+    this.percentile = checkNumber(owner, 'percentile', percentile, 0, 100);
+    this.nStartupTrials = checkInt(owner, 'nStartupTrials', options.nStartupTrials ?? 5, 0);
+    this.nWarmupSteps = checkInt(owner, 'nWarmupSteps', options.nWarmupSteps ?? 0, 0);
+    this.intervalSteps = checkInt(owner, 'intervalSteps', options.intervalSteps ?? 1, 1);
+    this.nMinTrials = checkInt(owner, 'nMinTrials', options.nMinTrials ?? 1, 1);
   }
 
   shouldPrune(trial: Trial, step: number, trials: readonly Trial[], direction: Direction): boolean {

@@ -15,7 +15,7 @@
  * studies match Optuna 3.1 report for report (checked on 60-trial random histories).
  */
 import type { Direction, Pruner, Trial } from '../types.ts';
-import { checkInt } from './checks.ts';
+import { checkInt } from '../checks.ts';
 
 export interface SuccessiveHalvingOptions {
   /** Steps before the first rung; 'auto' (default): 1/100 of the longest completed trial, at least 1. */
@@ -37,10 +37,10 @@ export class SuccessiveHalvingPruner implements Pruner {
 
   constructor(options: SuccessiveHalvingOptions = {}) {
     const min = options.minResource ?? 'auto';
-    if (min !== 'auto') this.minResource = checkInt('sh', 'minResource', min, 1);
-    this.reductionFactor = checkInt('sh', 'reductionFactor', options.reductionFactor ?? 4, 2);
-    this.minEarlyStoppingRate = checkInt('sh', 'minEarlyStoppingRate', options.minEarlyStoppingRate ?? 0, 0);
-    this.bootstrapCount = checkInt('sh', 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+    if (min !== 'auto') this.minResource = checkInt('sh pruner', 'minResource', min, 1);
+    this.reductionFactor = checkInt('sh pruner', 'reductionFactor', options.reductionFactor ?? 4, 2);
+    this.minEarlyStoppingRate = checkInt('sh pruner', 'minEarlyStoppingRate', options.minEarlyStoppingRate ?? 0, 0);
+    this.bootstrapCount = checkInt('sh pruner', 'bootstrapCount', options.bootstrapCount ?? 0, 0);
     if (this.bootstrapCount > 0 && min === 'auto') {
       throw new Error('sh pruner: bootstrapCount > 0 needs an explicit minResource, not "auto"');
     }

@@ -22,6 +22,7 @@
  * are refitted from Optuna's initial values every time (Optuna warm-starts from the previous fit,
  * which would make a resumed or multi-worker study sample differently from an uninterrupted one).
  */
+import { checkBool, checkInt } from '../checks.ts';
 import { fitHyperparameters, GaussianProcess, type Point } from '../gp/model.ts';
 import { logExpectedImprovement } from '../gp/log-ei.ts';
 import { fromUnit, isActive, toUnit, valueProblem } from '../space.ts';
@@ -136,16 +137,13 @@ export class GpSampler implements Sampler {
   private readonly constantLiar: boolean;
 
   constructor(options: GpSamplerOptions = {}) {
-    const int = (name: keyof GpSamplerOptions, v: number, min: number) => {
-      if (!Number.isInteger(v) || v < min) throw new Error(`gp sampler: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-      return v;
-    };
-    this.nStartupTrials = int('nStartupTrials', options.nStartupTrials ?? 10, 0);
-    this.candidates = int('candidates', options.candidates ?? 512, 1);
-    this.localSearches = int('localSearches', options.localSearches ?? 4, 0);
-    this.localSteps = int('localSteps', options.localSteps ?? 25, 0);
-    this.restarts = int('restarts', options.restarts ?? 0, 0);
-    this.constantLiar = options.constantLiar ?? true;
+    const owner = 'gp sampler';
+    this.nStartupTrials = checkInt(owner, 'nStartupTrials', options.nStartupTrials ?? 10, 0);
+    this.candidates = checkInt(owner, 'candidates', options.candidates ?? 512, 1);
+    this.localSearches = checkInt(owner, 'localSearches', options.localSearches ?? 4, 0);
+    this.localSteps = checkInt(owner, 'localSteps', options.localSteps ?? 25, 0);
+    this.restarts = checkInt(owner, 'restarts', options.restarts ?? 0, 0);
+    this.constantLiar = checkBool(owner, 'constantLiar', options.constantLiar ?? true);
   }
 
   sample(ctx: SampleContext): Params {

@@ -5,6 +5,7 @@
  * (a study asking for more trials than the grid holds revisits points in the same order).
  */
 import { deriveSeed, mulberry32, permutation } from '../../data/random.ts';
+import { checkInt } from '../checks.ts';
 import { gridPoints } from '../space.ts';
 import type { Params, Sampler, SampleContext, SearchSpace } from '../types.ts';
 
@@ -19,7 +20,10 @@ export class GridSampler implements Sampler {
   readonly name = 'grid';
   private readonly cache = new WeakMap<SearchSpace, { points: Params[]; order: Int32Array }>();
 
-  constructor(private readonly options: GridOptions = {}) {}
+  constructor(private readonly options: GridOptions = {}) {
+    // Checked here as well as when the grid is built, so a bad study file fails before its first trial.
+    if (options.floatPoints !== undefined) checkInt('grid sampler', 'floatPoints', options.floatPoints, 1);
+  }
 
   private grid(space: SearchSpace): { points: Params[]; order: Int32Array } {
     let g = this.cache.get(space);

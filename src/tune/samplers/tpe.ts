@@ -31,6 +31,7 @@
  * survived long enough can still land in "below" when few trials completed. Running, waiting and
  * failed trials are ignored.
  */
+import { checkBool, checkFunction, checkInt, checkPositive } from '../checks.ts';
 import { fromUnit, isActive, toUnit, unitStep } from '../space.ts';
 import type { Distribution, Params, Sampler, SampleContext, Trial } from '../types.ts';
 import { truncnormSample } from './normal.ts';
@@ -148,18 +149,19 @@ export class TpeSampler implements Sampler {
   constructor(options: TpeOptions = {}) {
     this.multivariate = options.multivariate ?? false;
     this.name = this.multivariate ? 'tpe-mv' : 'tpe';
-    this.nStartupTrials = options.nStartupTrials ?? 10;
-    this.nEiCandidates = options.nEiCandidates ?? 24;
-    this.gamma = options.gamma ?? defaultGamma;
-    this.weights = options.weights ?? defaultWeights;
-    this.localSteps = options.localSteps ?? true;
-    this.localStepsAfter = options.localStepsAfter ?? 30;
+    const owner = `${this.name} sampler`;
+    this.nStartupTrials = checkInt(owner, 'nStartupTrials', options.nStartupTrials ?? 10, 0);
+    this.nEiCandidates = checkInt(owner, 'nEiCandidates', options.nEiCandidates ?? 24, 1);
+    this.gamma = checkFunction(owner, 'gamma', options.gamma ?? defaultGamma);
+    this.weights = checkFunction(owner, 'weights', options.weights ?? defaultWeights);
+    this.localSteps = checkBool(owner, 'localSteps', options.localSteps ?? true);
+    this.localStepsAfter = checkInt(owner, 'localStepsAfter', options.localStepsAfter ?? 30, 0);
     this.parzen = {
-      considerPrior: options.considerPrior ?? true,
-      priorWeight: options.priorWeight ?? 1,
-      considerMagicClip: options.considerMagicClip ?? true,
-      considerEndpoints: options.considerEndpoints ?? false,
-      normalizedDensity: options.normalizedDensity ?? false,
+      considerPrior: checkBool(owner, 'considerPrior', options.considerPrior ?? true),
+      priorWeight: checkPositive(owner, 'priorWeight', options.priorWeight ?? 1),
+      considerMagicClip: checkBool(owner, 'considerMagicClip', options.considerMagicClip ?? true),
+      considerEndpoints: checkBool(owner, 'considerEndpoints', options.considerEndpoints ?? false),
+      normalizedDensity: checkBool(owner, 'normalizedDensity', options.normalizedDensity ?? false),
     };
   }
 
