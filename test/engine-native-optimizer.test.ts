@@ -6,6 +6,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { createFusedOptimizer } from '../src/engine/index.ts';
+import { addon } from '../src/engine/native/addon.ts';
 import { SKIP, useNative, randomValues, maxAbsDiff } from './engine-native-support.ts';
 
 const SHAPES = [[3, 3, 2, 4], [4], [72, 10], [10]];
@@ -107,6 +108,29 @@ describe('fused native optimizers', { skip: SKIP }, () => {
       tf.dispose([...vars, ...rebuilt, ...snapshot, ...saved.map((w) => w.tensor)]);
       a.dispose();
       b.dispose();
+    }
+  });
+
+  it('gives the same bits wherever its arrays lie: side by side in one buffer or apart', () => {
+    // The compiler vectorises these loops behind run-time overlap and alignment checks, so where the
+    // arrays lie picks the vector loop or the scalar one. With floating-point contraction the two
+    // rounded differently (an FMA in one, a multiply and an add in the other): a run's result then
+    // hung on heap addresses, which differ between processes.
+    for (const n of [3, 10, 37]) {
+      const inputs = [randomValues(n, 1), randomValues(n, 2, -0.1, 0.1), randomValues(n, 3, -0.01, 0.01), randomValues(n, 4, 0, 1e-4)];
+      const run = (arrays: Float32Array[]) => {
+        const [param, grad, m, v, out] = arrays;
+        inputs.forEach((x, i) => arrays[i].set(x));
+        addon().adam(param, grad, m, v, out, 1e-3, 0.9, 0.999, 0.19, 0.002, 1e-7);
+        addon().momentum(out, grad, m, param, 0.01, 0.9, true);
+        return arrays.map((a) => [...new Uint32Array(a.buffer, a.byteOffset, n)].join(',')).join(' | ');
+      };
+      const apart = run(Array.from({ length: 5 }, () => new Float32Array(n + 64).subarray(32, 32 + n)));
+      for (let offset = 0; offset < 16; offset++) {
+        const buffer = new Float32Array(offset + 5 * n);
+        const packed = run(Array.from({ length: 5 }, (_, i) => buffer.subarray(offset + i * n, offset + (i + 1) * n)));
+        assert.equal(packed, apart, `n = ${n}, packed from offset ${offset}`);
+      }
     }
   });
 

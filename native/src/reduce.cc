@@ -49,8 +49,9 @@ void reduce(int op, const float* x, size_t outer, size_t mid, size_t inner, floa
       reduce_rows(op, x + o * mid * inner, 0, mid, inner, acc);
     }
   } else {
-    // Few outputs: split the reduced axis across threads and combine their partial results.
-    std::vector<float> partial((size_t)threads * inner);
+    // Few outputs: split the reduced axis across threads and combine their partial results (slots
+    // start neutral, should OpenMP give fewer threads than asked).
+    std::vector<float> partial((size_t)threads * inner, start_value(op));
     for (size_t o = 0; o < outer; ++o) {
       const float* slab = x + o * mid * inner;
 #pragma omp parallel num_threads(threads)
