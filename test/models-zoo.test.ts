@@ -19,6 +19,7 @@ const PARAMS: Record<string, [number, number, number]> = {
   'fast-cnn': [576938, 575594, 1344],
   'fast-cnn-long': [576938, 575594, 1344],
   'fast-cnn-45': [576938, 575594, 1344],
+  'resnet-20': [273754, 272186, 1568],
   'fast-mlp': [538890, 537354, 1536],
   'seed000-mlp': [119722, 119722, 0],
   'seed000-linear-cnn': [216650, 216650, 0],

@@ -9,7 +9,7 @@
  * multiply-adds per image.
  */
 import type { BatchNormLayer, LayerSpec, ModelSpec } from '../types.ts';
-import { act, conv, dense, dropout, flatten, maxPool, output } from './parts.ts';
+import { act, conv, dense, dropout, flatten, globalAvgPool, maxPool, output, residual } from './parts.ts';
 
 /** Momentum 0.9 (PyTorch's 0.1): the moving statistics keep up with a short run. */
 const fastBn = (): BatchNormLayer => ({ type: 'batchNorm', momentum: 0.9 });
@@ -71,6 +71,29 @@ export const fastCnn45: ModelSpec = {
   training: { ...fastCnnLong.training, epochs: 45 },
 };
 
+/**
+ * The network of a public anchor (ResNet-20 with random erasing), under fast-cnn-long's recipe, for
+ * comparison: on two CPU cores it costs four times fast-cnn's time an epoch, and over 30 epochs it ended
+ * below fast-cnn-long.
+ */
+export const resnet20: ModelSpec = {
+  name: 'resnet-20',
+  description: 'ResNet-20 (3 stages of 3 basic blocks, 16-32-64 filters) under fast-cnn-long\'s recipe, for comparison',
+  source: 'He et al.\'s CIFAR ResNet-20 (a 3x3 stem of 16 filters, then 3 stages of 3 basic blocks with 16, 32 and 64 ' +
+    'filters, the 2nd and 3rd striding 2: 28 -> 14 -> 7, global average pooling), as in the random-erasing paper\'s ' +
+    'Fashion-MNIST table, trained with fast-cnn-long\'s recipe. Seed 42 on 54,000 training images (2026-12-06, two ' +
+    'AVX-512 cores, 430-470 images/s, 62 minutes): 94.87 % validation, 94.05 % test accuracy, against fast-cnn-long\'s ' +
+    '95.10 % and 94.50 % in 16 minutes.',
+  input: 'image',
+  layers: [
+    conv(16, { activation: 'linear', useBias: false }), fastBn(), act('relu'),
+    ...[16, 32, 64].flatMap((filters, stage) => [residual('basic', filters, stage === 0 ? 1 : 2), residual('basic', filters), residual('basic', filters)]),
+    globalAvgPool(),
+    output(),
+  ],
+  training: fastCnnLong.training,
+};
+
 export const fastMlp: ModelSpec = {
   name: 'fast-mlp',
   description: 'Fast CPU recipe for an MLP: 784-512-256-10 with batch-norm and dropout; one-cycle, label smoothing, flips',
@@ -82,4 +105,4 @@ export const fastMlp: ModelSpec = {
   },
 };
 
-export const recipeModels: ModelSpec[] = [fastCnn, fastCnnLong, fastCnn45, fastMlp];
+export const recipeModels: ModelSpec[] = [fastCnn, fastCnnLong, fastCnn45, resnet20, fastMlp];
