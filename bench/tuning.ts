@@ -166,8 +166,8 @@ async function runOurs(o: Options): Promise<Record<string, Record<string, { best
     for (const sampler of o.samplers) {
       const best: number[] = [];
       const start = performance.now();
+      const options = sampler.startsWith('tpe') && !o.localSteps ? { localSteps: false } : {};
       for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
-        const options = sampler.startsWith('tpe') && !o.localSteps ? { localSteps: false } : {};
         const res = optimize({ space: objective.space, sampler: createSampler(sampler, options), trials: o.trials, seed, objective: objective.fn });
         best.push(res.best!.value!);
         await new Promise((r) => setImmediate(r));

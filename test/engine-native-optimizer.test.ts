@@ -114,8 +114,8 @@ describe('fused native optimizers', { skip: SKIP }, () => {
   it('gives the same bits wherever its arrays lie: side by side in one buffer or apart', () => {
     // The compiler vectorises these loops behind run-time overlap and alignment checks, so where the
     // arrays lie picks the vector loop or the scalar one. With floating-point contraction the two
-    // rounded differently (an FMA in one, a multiply and an add in the other): a run's result then
-    // hung on heap addresses, which differ between processes.
+    // fused multiply-adds differently, so rounded differently: a run's result then hung on heap
+    // addresses, which differ between processes.
     for (const n of [3, 10, 37]) {
       const inputs = [randomValues(n, 1), randomValues(n, 2, -0.1, 0.1), randomValues(n, 3, -0.01, 0.01), randomValues(n, 4, 0, 1e-4)];
       const run = (arrays: Float32Array[]) => {

@@ -41,13 +41,14 @@ export class HyperbandPruner implements Pruner {
   private totalBudget = 0;
 
   constructor(options: HyperbandOptions = {}) {
-    this.minResource = checkInt('hyperband pruner', 'minResource', options.minResource ?? 1, 1);
-    this.reductionFactor = checkInt('hyperband pruner', 'reductionFactor', options.reductionFactor ?? 3, 2);
-    this.bootstrapCount = checkInt('hyperband pruner', 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+    const owner = 'hyperband pruner';
+    this.minResource = checkInt(owner, 'minResource', options.minResource ?? 1, 1);
+    this.reductionFactor = checkInt(owner, 'reductionFactor', options.reductionFactor ?? 3, 2);
+    this.bootstrapCount = checkInt(owner, 'bootstrapCount', options.bootstrapCount ?? 0, 0);
     this.studyName = options.studyName ?? '';
     const max = options.maxResource ?? 'auto';
     if (max !== 'auto') {
-      this.maxResource = checkInt('hyperband pruner', 'maxResource', max, this.minResource);
+      this.maxResource = checkInt(owner, 'maxResource', max, this.minResource);
     } else if (this.bootstrapCount > 0) {
       throw new Error('hyperband pruner: bootstrapCount > 0 needs an explicit maxResource, not "auto"');
     }

@@ -37,10 +37,11 @@ export class SuccessiveHalvingPruner implements Pruner {
 
   constructor(options: SuccessiveHalvingOptions = {}) {
     const min = options.minResource ?? 'auto';
-    if (min !== 'auto') this.minResource = checkInt('sh pruner', 'minResource', min, 1);
-    this.reductionFactor = checkInt('sh pruner', 'reductionFactor', options.reductionFactor ?? 4, 2);
-    this.minEarlyStoppingRate = checkInt('sh pruner', 'minEarlyStoppingRate', options.minEarlyStoppingRate ?? 0, 0);
-    this.bootstrapCount = checkInt('sh pruner', 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+    const owner = 'sh pruner';
+    if (min !== 'auto') this.minResource = checkInt(owner, 'minResource', min, 1);
+    this.reductionFactor = checkInt(owner, 'reductionFactor', options.reductionFactor ?? 4, 2);
+    this.minEarlyStoppingRate = checkInt(owner, 'minEarlyStoppingRate', options.minEarlyStoppingRate ?? 0, 0);
+    this.bootstrapCount = checkInt(owner, 'bootstrapCount', options.bootstrapCount ?? 0, 0);
     if (this.bootstrapCount > 0 && min === 'auto') {
       throw new Error('sh pruner: bootstrapCount > 0 needs an explicit minResource, not "auto"');
     }
